@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * devmem: internal interfaces of the module. Mechanism only: userspace
+ * (libdevmem) decides where namespaces go; the module checks that a request
+ * is safe, maps it and publishes it on the device-dax bus.
+ */
+#ifndef DEVMEM_INTERNAL_H
+#define DEVMEM_INTERNAL_H
+
+#include <linux/mutex.h>
+#include <linux/range.h>
+#include <linux/types.h>
+#include <linux/xarray.h>
+#include <linux/devmem.h>
+
+struct platform_device;
+struct resource;
+
+/*
+ * devmem_lock serialises every ioctl that changes or reads module state:
+ * the region table, each region's namespace table and the namespaces'
+ * platform devices. It is taken only in process context from the ioctl
+ * path and from module exit, and never from a device probe or release
+ * (those are reached with it held, through platform_device_add/unregister).
+ */
+extern struct mutex devmem_lock;
+
+/* A claimed physical range. Lifetime: claim ioctl to release ioctl. */
+struct devmem_region {
+	u64 id;
+	phys_addr_t phys;
+	u64 size;
+	struct resource *res; /* non-busy iomem marker, named like the region */
+	void *meta; /* WB mapping of [phys, phys + DEVMEM_META_SIZE) */
+	struct xarray ns; /* index -> struct devmem_ns, mapped namespaces */
+	unsigned int nr_mapped;
+};
+
+/* A mapped namespace: one platform device that owns one dax region. */
+struct devmem_ns {
+	struct devmem_region *region;
+	u64 index;
+	u64 align; /* wanted fault size */
+	u64 align_effective; /* granted on this boot */
+	u64 map; /* enum devmem_map */
+	struct range data; /* physical data range */
+	struct range pgmap; /* sub-section aligned memremap_pages() range */
+	int dax_region_id;
+	int dax_id;
+	struct platform_device *pdev;
+};
+
+/* region.c */
+struct devmem_region *devmem_region_find(u64 id);
+int devmem_region_claim(struct devmem_region_arg *arg);
+int devmem_region_release(struct devmem_region_arg *arg);
+int devmem_region_info(struct devmem_region_arg *arg);
+int devmem_meta_io(struct devmem_meta_arg *arg, bool write);
+void devmem_region_release_all(void);
+bool devmem_range_overlaps_pgmap(const struct range *r);
+
+/* ns.c */
+int devmem_ns_map(struct devmem_ns_arg *arg);
+int devmem_ns_unmap(struct devmem_ns_arg *arg);
+int devmem_ns_info(struct devmem_ns_arg *arg);
+void devmem_ns_unmap_all(struct devmem_region *region);
+int devmem_ns_driver_register(void);
+void devmem_ns_driver_unregister(void);
+
+#endif /* DEVMEM_INTERNAL_H */
