@@ -1,0 +1,501 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * On-media format of a devmem region, version 1: encoding, decoding and
+ * classification of the metadata area. See docs/format.md.
+ *
+ * Every integer is little-endian on media and is read and written byte by
+ * byte, so the code is independent of host endianness and struct packing.
+ */
+#include <endian.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "format.h"
+
+/* Header field offsets within a slot. */
+#define HDR_MAGIC	  0
+#define HDR_MAJOR	  16
+#define HDR_MINOR	  20
+#define HDR_SEQ		  24
+#define HDR_CSUM	  32
+#define HDR_REGION_UUID	  40
+#define HDR_REGION_SIZE	  56
+#define HDR_SLOT_SIZE	  64
+#define HDR_NS_OFFSET	  68
+#define HDR_NS_ENTRY_SIZE 72
+#define HDR_NS_MAX	  76
+#define HDR_NS_COUNT	  80
+#define HDR_FLAGS	  84
+
+/* Namespace entry field offsets within an entry. */
+#define NS_UUID	       0
+#define NS_NAME	       16
+#define NS_RESV_OFFSET 80
+#define NS_OFFSET      88
+#define NS_SIZE	       96
+#define NS_MODE	       104
+#define NS_ALIGN       108
+#define NS_MAP	       112
+#define NS_FLAGS       116
+
+#define DM_MAGIC_LEN 16
+#define DM_META_LEN  ((size_t)DM_NR_SLOTS * DM_SLOT_SIZE)
+#define DM_4K	     0x1000ull
+
+/* Signatures of other on-media formats, for naming a foreign area. */
+#define PFN_SIG	       "NVDIMM_PFN_INFO\0"
+#define DAX_SIG	       "NVDIMM_DAX_INFO\0"
+#define BTT_SIG	       "BTT_ARENA_INFO\0"
+#define INFO_BLOCK_OFF 0x1000u /* nvdimm pfn/dax/BTT info block */
+#define EXT4_MAGIC_OFF 0x438u  /* 1024 + 56 */
+#define EXT4_MAGIC     0xef53u
+#define XFS_MAGIC      "XFSB"
+
+static const uint8_t dm_magic[DM_MAGIC_LEN] = DM_FMT_MAGIC;
+
+static void put_le32(uint8_t *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static void put_le64(uint8_t *p, uint64_t v)
+{
+	for (int i = 0; i < 8; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static uint16_t get_le16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] | (p[1] << 8));
+}
+
+static uint32_t get_le32(const uint8_t *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, sizeof(v)); /* unaligned-safe load */
+	return le32toh(v);
+}
+
+static uint64_t get_le64(const uint8_t *p)
+{
+	uint64_t v = 0;
+
+	for (int i = 7; i >= 0; i--)
+		v = (v << 8) | p[i];
+	return v;
+}
+
+static bool all_zero(const uint8_t *p, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (p[i])
+			return false;
+	return true;
+}
+
+struct fletcher {
+	uint32_t lo, hi; /* both sums modulo 2^32, as nd_fletcher64() */
+};
+
+static void fletcher_add(struct fletcher *f, const uint8_t *p, size_t words)
+{
+	uint32_t lo = f->lo, hi = f->hi;
+
+	for (size_t i = 0; i < words; i++) {
+		lo += get_le32(p + 4 * i);
+		hi += lo;
+	}
+	f->lo = lo;
+	f->hi = hi;
+}
+
+/*
+ * Fletcher-64 over little-endian 32-bit words, as the Linux nvdimm labels'
+ * nd_fletcher64(buf, len, true). Trailing bytes (len % 4) are ignored.
+ */
+uint64_t dm_fletcher64(const void *buf, size_t len)
+{
+	struct fletcher f = {0, 0};
+
+	fletcher_add(&f, buf, len / 4);
+	return (uint64_t)f.hi << 32 | f.lo;
+}
+
+/* dm_fletcher64() of a slot with its checksum field read as zero. */
+static uint64_t slot_checksum(const uint8_t *slot)
+{
+	static const uint8_t zero[8];
+	struct fletcher f = {0, 0};
+
+	fletcher_add(&f, slot, HDR_CSUM / 4);
+	fletcher_add(&f, zero, 2);
+	fletcher_add(&f, slot + HDR_CSUM + 8,
+		     (DM_SLOT_SIZE - HDR_CSUM - 8) / 4);
+	return (uint64_t)f.hi << 32 | f.lo;
+}
+
+static void ns_encode(const struct dm_ns *ns, uint8_t *e)
+{
+	size_t nlen = strnlen(ns->name, DM_NAME_MAX - 1);
+
+	memset(e, 0, DM_NS_ENTRY_SIZE);
+	if (!(ns->flags & DM_NS_FLAG_VALID))
+		return; /* a free entry is all zero */
+	memcpy(e + NS_UUID, ns->uuid, 16);
+	memcpy(e + NS_NAME, ns->name, nlen);
+	put_le64(e + NS_RESV_OFFSET, ns->resv_offset);
+	put_le64(e + NS_OFFSET, ns->offset);
+	put_le64(e + NS_SIZE, ns->size);
+	put_le32(e + NS_MODE, ns->mode);
+	put_le32(e + NS_ALIGN, ns->align);
+	put_le32(e + NS_MAP, ns->map);
+	put_le32(e + NS_FLAGS, ns->flags & DM_NS_FLAG_VALID);
+}
+
+void dm_slot_encode(const struct dm_layout *l, void *slot)
+{
+	uint8_t *s = slot;
+	uint32_t count = 0;
+
+	memset(s, 0, DM_SLOT_SIZE);
+	for (unsigned int i = 0; i < DM_NS_MAX; i++) {
+		ns_encode(&l->ns[i],
+			  s + DM_HDR_SIZE + (size_t)i * DM_NS_ENTRY_SIZE);
+		if (l->ns[i].flags & DM_NS_FLAG_VALID)
+			count++;
+	}
+	memcpy(s + HDR_MAGIC, dm_magic, DM_MAGIC_LEN);
+	/* a writer always stamps the version it writes (see docs/format.md) */
+	put_le32(s + HDR_MAJOR, DM_FMT_MAJOR);
+	put_le32(s + HDR_MINOR, DM_FMT_MINOR);
+	put_le64(s + HDR_SEQ, l->seq);
+	memcpy(s + HDR_REGION_UUID, l->region_uuid, 16);
+	put_le64(s + HDR_REGION_SIZE, l->region_size);
+	put_le32(s + HDR_SLOT_SIZE, DM_SLOT_SIZE);
+	put_le32(s + HDR_NS_OFFSET, DM_HDR_SIZE);
+	put_le32(s + HDR_NS_ENTRY_SIZE, DM_NS_ENTRY_SIZE);
+	put_le32(s + HDR_NS_MAX, DM_NS_MAX);
+	put_le32(s + HDR_NS_COUNT, count);
+	put_le32(s + HDR_FLAGS, 0); /* no header flag is defined in 1.0 */
+	put_le64(s + HDR_CSUM, slot_checksum(s));
+}
+
+static int fail(char *why, size_t whylen, int err, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static int fail(char *why, size_t whylen, int err, const char *fmt, ...)
+{
+	if (why && whylen) {
+		va_list ap;
+
+		va_start(ap, fmt);
+		vsnprintf(why, whylen, fmt, ap);
+		va_end(ap);
+	}
+	return err;
+}
+
+static int check_u32(const uint8_t *s, unsigned int off, uint32_t want,
+		     const char *what, char *why, size_t whylen)
+{
+	uint32_t v = get_le32(s + off);
+
+	if (v == want)
+		return 0;
+	return fail(why, whylen, -ERANGE, "%s is %u, expected %u", what, v,
+		    want);
+}
+
+static int ns_decode(const uint8_t *e, unsigned int idx, struct dm_ns *ns,
+		     char *why, size_t whylen)
+{
+	const char *name = (const char *)(e + NS_NAME);
+	size_t nlen;
+
+	memset(ns, 0, sizeof(*ns));
+	if (!(get_le32(e + NS_FLAGS) & DM_NS_FLAG_VALID))
+		return 0; /* free: the contents are ignored */
+	nlen = strnlen(name, DM_NAME_MAX);
+	if (nlen == DM_NAME_MAX)
+		return fail(why, whylen, -ERANGE,
+			    "namespace entry %u: name is not NUL-terminated "
+			    "within %u bytes",
+			    idx, DM_NAME_MAX);
+	memcpy(ns->uuid, e + NS_UUID, 16);
+	memcpy(ns->name, name, nlen);
+	ns->resv_offset = get_le64(e + NS_RESV_OFFSET);
+	ns->offset = get_le64(e + NS_OFFSET);
+	ns->size = get_le64(e + NS_SIZE);
+	ns->mode = get_le32(e + NS_MODE);
+	ns->align = get_le32(e + NS_ALIGN);
+	ns->map = get_le32(e + NS_MAP);
+	/* bits a later minor version may define are dropped */
+	ns->flags = get_le32(e + NS_FLAGS) & DM_NS_FLAG_VALID;
+	return 0;
+}
+
+int dm_slot_decode(const void *slot, struct dm_layout *l, char *why,
+		   size_t whylen)
+{
+	const uint8_t *s = slot;
+	uint32_t major, minor, count, nvalid = 0;
+	uint64_t csum, want, seq, rsize;
+	int rc;
+
+	if (why && whylen)
+		why[0] = '\0';
+	if (all_zero(s, DM_SLOT_SIZE))
+		return fail(why, whylen, -ENODATA, "slot is all zero");
+	if (memcmp(s + HDR_MAGIC, dm_magic, DM_MAGIC_LEN))
+		return fail(why, whylen, -ENOENT, "no devmem magic");
+
+	major = get_le32(s + HDR_MAJOR);
+	minor = get_le32(s + HDR_MINOR);
+	if (major != DM_FMT_MAJOR)
+		return fail(why, whylen, -EPROTONOSUPPORT,
+			    "layout version %u.%u is not supported "
+			    "(this library reads %u.x)",
+			    major, minor, DM_FMT_MAJOR);
+
+	csum = get_le64(s + HDR_CSUM);
+	want = slot_checksum(s);
+	if (csum != want)
+		return fail(why, whylen, -EBADMSG,
+			    "checksum 0x%016llx does not match computed "
+			    "0x%016llx",
+			    (unsigned long long)csum, (unsigned long long)want);
+
+	rc = check_u32(s, HDR_SLOT_SIZE, DM_SLOT_SIZE, "slot size", why,
+		       whylen);
+	if (!rc)
+		rc = check_u32(s, HDR_NS_OFFSET, DM_HDR_SIZE,
+			       "namespace table offset", why, whylen);
+	if (!rc)
+		rc = check_u32(s, HDR_NS_ENTRY_SIZE, DM_NS_ENTRY_SIZE,
+			       "namespace entry size", why, whylen);
+	if (!rc)
+		rc = check_u32(s, HDR_NS_MAX, DM_NS_MAX,
+			       "namespace table length", why, whylen);
+	if (rc)
+		return rc;
+
+	seq = get_le64(s + HDR_SEQ);
+	if (seq == 0)
+		return fail(why, whylen, -ERANGE,
+			    "generation is 0 (must be >= 1)");
+	rsize = get_le64(s + HDR_REGION_SIZE);
+	if (rsize % DM_4K || rsize < DM_META_LEN)
+		return fail(why, whylen, -ERANGE,
+			    "region size 0x%llx is not a multiple of 4 KiB "
+			    "of at least 0x%zx",
+			    (unsigned long long)rsize, DM_META_LEN);
+
+	if (l)
+		memset(l, 0, sizeof(*l));
+	for (unsigned int i = 0; i < DM_NS_MAX; i++) {
+		const uint8_t *e =
+			s + DM_HDR_SIZE + (size_t)i * DM_NS_ENTRY_SIZE;
+		struct dm_ns ns;
+
+		rc = ns_decode(e, i, &ns, why, whylen);
+		if (rc)
+			return rc;
+		if (ns.flags & DM_NS_FLAG_VALID)
+			nvalid++;
+		if (l)
+			l->ns[i] = ns;
+	}
+	count = get_le32(s + HDR_NS_COUNT);
+	if (count != nvalid)
+		return fail(why, whylen, -ERANGE,
+			    "namespace count is %u but %u entries are valid",
+			    count, nvalid);
+
+	if (l) {
+		l->major = major;
+		l->minor = minor;
+		l->seq = seq;
+		memcpy(l->region_uuid, s + HDR_REGION_UUID, 16);
+		l->region_size = rsize;
+		l->flags = 0; /* header flags: none defined in 1.x */
+	}
+	return 0;
+}
+
+static size_t first_nonzero(const uint8_t *p, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len && !p[i])
+		i++;
+	return i;
+}
+
+static void name_foreign(const uint8_t *m, size_t len, char *why, size_t whylen)
+{
+	static const struct {
+		const char *sig;
+		size_t len;
+		const char *what;
+	} info[] = {
+		{PFN_SIG, sizeof(PFN_SIG) - 1,
+		 "an nvdimm pfn info block (ndctl fsdax/sector namespace)"},
+		{DAX_SIG, sizeof(DAX_SIG) - 1,
+		 "an nvdimm device-dax info block (ndctl devdax namespace)"},
+		{BTT_SIG, sizeof(BTT_SIG) - 1,
+		 "a BTT arena info block (ndctl sector namespace)"},
+	};
+
+	for (size_t i = 0; i < sizeof(info) / sizeof(info[0]); i++) {
+		if (len >= INFO_BLOCK_OFF + info[i].len &&
+		    !memcmp(m + INFO_BLOCK_OFF, info[i].sig, info[i].len)) {
+			snprintf(why, whylen, "found %s at offset 0x%x",
+				 info[i].what, INFO_BLOCK_OFF);
+			return;
+		}
+	}
+	if (len >= 4 && !memcmp(m, XFS_MAGIC, 4)) {
+		snprintf(why, whylen,
+			 "found an xfs superblock (magic \"XFSB\" at offset "
+			 "0x0)");
+		return;
+	}
+	if (len >= EXT4_MAGIC_OFF + 2 &&
+	    get_le16(m + EXT4_MAGIC_OFF) == EXT4_MAGIC) {
+		snprintf(why, whylen,
+			 "found an ext2/3/4 superblock (magic 0x%x at offset "
+			 "0x%x)",
+			 EXT4_MAGIC, EXT4_MAGIC_OFF);
+		return;
+	}
+	snprintf(why, whylen,
+		 "found unrecognised non-zero data at offset 0x%zx",
+		 first_nonzero(m, len));
+}
+
+enum dm_meta_state dm_meta_inspect(const void *meta, size_t len,
+				   struct dm_layout *cur,
+				   struct dm_meta_report *rep)
+{
+	const uint8_t *m = meta;
+	struct dm_meta_report r;
+	char swhy[DM_NR_SLOTS][160];
+	bool magic = false, valid = false, unsupported = false;
+	unsigned int best = 0;
+	int used;
+
+	memset(&r, 0, sizeof(r));
+	if (len < DM_META_LEN) {
+		r.state = DM_META_CORRUPT;
+		snprintf(r.why, sizeof(r.why),
+			 "metadata area of %zu bytes is shorter than %zu", len,
+			 DM_META_LEN);
+		goto out;
+	}
+	if (all_zero(m, len)) {
+		r.state = DM_META_BLANK;
+		for (unsigned int k = 0; k < DM_NR_SLOTS; k++)
+			r.slot_err[k] = -ENODATA;
+		goto out;
+	}
+
+	for (unsigned int k = 0; k < DM_NR_SLOTS; k++) {
+		const uint8_t *s = m + (size_t)k * DM_SLOT_SIZE;
+		int rc = dm_slot_decode(s, NULL, swhy[k], sizeof(swhy[k]));
+
+		r.slot_err[k] = rc;
+		if (rc != -ENODATA && rc != -ENOENT)
+			magic = true;
+		if (rc == -EPROTONOSUPPORT)
+			unsupported = true;
+		if (rc)
+			continue;
+		r.slot_seq[k] = get_le64(s + HDR_SEQ);
+		/* newest wins; on a tie the lower slot */
+		if (!valid || r.slot_seq[k] > r.slot_seq[best])
+			best = k;
+		valid = true;
+	}
+
+	if (valid) {
+		r.state = DM_META_VALID;
+		r.current = best;
+		if (cur)
+			dm_slot_decode(m + (size_t)best * DM_SLOT_SIZE, cur,
+				       NULL, 0);
+		/* note a bad copy so that a caller can warn about it */
+		used = 0;
+		for (unsigned int k = 0; k < DM_NR_SLOTS; k++) {
+			if (!r.slot_err[k] || (size_t)used >= sizeof(r.why))
+				continue;
+			used += snprintf(r.why + used, sizeof(r.why) - used,
+					 "%sslot %u: %s", used ? "; " : "", k,
+					 swhy[k]);
+		}
+		if (used && (size_t)used < sizeof(r.why))
+			snprintf(r.why + used, sizeof(r.why) - used,
+				 "; using slot %u (generation %llu)", best,
+				 (unsigned long long)r.slot_seq[best]);
+	} else if (unsupported) {
+		unsigned int k = r.slot_err[0] == -EPROTONOSUPPORT ? 0 : 1;
+
+		r.state = DM_META_UNSUPPORTED;
+		snprintf(r.why, sizeof(r.why), "slot %u: %s", k, swhy[k]);
+	} else if (magic) {
+		r.state = DM_META_CORRUPT;
+		used = snprintf(r.why, sizeof(r.why), "no valid metadata copy");
+		for (unsigned int k = 0; k < DM_NR_SLOTS; k++) {
+			if ((size_t)used >= sizeof(r.why))
+				break;
+			used += snprintf(r.why + used, sizeof(r.why) - used,
+					 "; slot %u: %s", k, swhy[k]);
+		}
+	} else {
+		r.state = DM_META_FOREIGN;
+		name_foreign(m, len, r.why, sizeof(r.why));
+	}
+out:
+	if (rep)
+		*rep = r;
+	return r.state;
+}
+
+void dm_meta_write_order(const struct dm_meta_report *rep,
+			 unsigned int order[DM_NR_SLOTS])
+{
+	unsigned int first = 1; /* blank or no valid copy: slot 1 first */
+
+	/*
+	 * Never write first over the newest valid copy. On a tie current is
+	 * slot 0, so slot 1 goes first, as for a blank area.
+	 */
+	if (rep && rep->state == DM_META_VALID && rep->current < DM_NR_SLOTS)
+		first = (rep->current + 1) % DM_NR_SLOTS;
+	for (unsigned int i = 0; i < DM_NR_SLOTS; i++)
+		order[i] = (first + i) % DM_NR_SLOTS;
+}
+
+int dm_name_valid(const char *name)
+{
+	size_t len;
+
+	if (!name)
+		return -EINVAL;
+	len = strnlen(name, DM_NAME_MAX);
+	if (len == 0 || len >= DM_NAME_MAX)
+		return -EINVAL;
+	for (size_t i = 0; i < len; i++) {
+		char c = name[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+		      c == '-'))
+			return -EINVAL;
+	}
+	return 0;
+}

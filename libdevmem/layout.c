@@ -1,0 +1,478 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The layout engine: where namespaces go inside a region so that every
+ * namespace maps for every 4 KiB-aligned physical base of the region.
+ * See docs/format.md, "Placement", for the argument.
+ *
+ * A namespace reserves [resv_offset, offset + size); [resv_offset, offset)
+ * is its front pad. At physical base B the module maps
+ * P = [ALIGN_UP(B + resv_offset, 2M), ALIGN_UP(B + offset + size, 2M)).
+ * Reservations are disjoint and ordered and both ends of P round up, so the
+ * P's never overlap; the front pad (>= DM_GUARD) keeps the data inside P;
+ * the tail guard keeps P inside the region; for map=dev the front pad also
+ * holds the memmap of every whole 128 MiB section P can contain.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "layout.h"
+
+#define ALIGN_UP(x, a)	 (((x) + (a)-1) / (a) * (a))
+#define ALIGN_DOWN(x, a) ((x) / (a) * (a))
+
+/* Larger sizes are refused: the pad arithmetic stays far from overflow. */
+#define DM_SIZE_LIMIT (1ull << 62)
+
+static int fail(char *err, size_t errlen, int rc, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static int fail(char *err, size_t errlen, int rc, const char *fmt, ...)
+{
+	if (err && errlen) {
+		va_list ap;
+
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return rc;
+}
+
+static const char *map_name(uint32_t map)
+{
+	return map == DM_MAP_DEV ? "dev" : map == DM_MAP_MEM ? "mem" : "?";
+}
+
+void dm_layout_init(struct dm_layout *l, const uint8_t uuid[16],
+		    uint64_t region_size)
+{
+	memset(l, 0, sizeof(*l));
+	l->major = DM_FMT_MAJOR;
+	l->minor = DM_FMT_MINOR;
+	l->seq = 1;
+	if (uuid)
+		memcpy(l->region_uuid, uuid, sizeof(l->region_uuid));
+	l->region_size = region_size;
+}
+
+uint64_t dm_altmap_need(uint64_t start, uint64_t end)
+{
+	uint64_t first, last;
+
+	if (end <= start || start > UINT64_MAX - DM_SECTION)
+		return 0;
+	first = ALIGN_UP(start, DM_SECTION);
+	last = ALIGN_DOWN(end, DM_SECTION);
+	if (last <= first)
+		return 0;
+	return (last - first) / DM_SECTION * DM_SUBSECTION;
+}
+
+/*
+ * Smallest front pad for @size bytes of data when the data start must lie
+ * @extra bytes (< 2 MiB) further than DM_GUARD + a multiple of 2 MiB from
+ * the reservation start. For map=dev, n 2 MiB memmap blocks are added, n the
+ * smallest with floor((GUARD + 2M n + extra + size + GUARD) / SEC) <= n:
+ * the P of this namespace is never longer than front pad + size + GUARD, so
+ * it never holds more than n whole sections, and the altmap it gets (data
+ * start - P.start >= front pad - GUARD = 2M n + extra) covers them.
+ * With K = 2 GUARD + extra + size the inequality is K + 2M n < SEC (n + 1),
+ * i.e. n > (K - SEC) / (SEC - 2M).
+ */
+static uint64_t pad_for(uint64_t size, uint32_t map, uint64_t extra)
+{
+	uint64_t n = 0;
+
+	if (map == DM_MAP_DEV) {
+		uint64_t k = 2 * DM_GUARD + extra + size;
+		if (k >= DM_SECTION)
+			n = (k - DM_SECTION) / (DM_SECTION - DM_SUBSECTION) + 1;
+	}
+	return DM_GUARD + extra + DM_SUBSECTION * n;
+}
+
+uint64_t dm_front_pad(uint64_t size, uint32_t map)
+{
+	if (size > DM_SIZE_LIMIT)
+		return UINT64_MAX;
+	return pad_for(size, map, 0);
+}
+
+/*
+ * Is @pad enough for @size bytes of data? Any amount above DM_GUARD that is
+ * not a multiple of 2 MiB counts as alignment extra, as dm_layout_place()
+ * adds it; the rest must hold the memmap blocks.
+ */
+static uint64_t pad_needed(uint64_t pad, uint64_t size, uint32_t map)
+{
+	uint64_t extra = pad >= DM_GUARD ? (pad - DM_GUARD) % DM_SUBSECTION : 0;
+
+	return pad_for(size, map, extra);
+}
+
+void dm_pgmap_range(uint64_t base, const struct dm_ns *ns, uint64_t *start,
+		    uint64_t *end)
+{
+	*start = ALIGN_UP(base + ns->resv_offset, DM_SUBSECTION);
+	*end = ALIGN_UP(base + ns->offset + ns->size, DM_SUBSECTION);
+}
+
+struct span {
+	uint64_t start, end;
+	unsigned int idx;
+};
+
+static int span_cmp(const void *a, const void *b)
+{
+	const struct span *x = a, *y = b;
+
+	if (x->start != y->start)
+		return x->start < y->start ? -1 : 1;
+	return x->idx < y->idx ? -1 : x->idx > y->idx;
+}
+
+static uint64_t ns_end(const struct dm_ns *ns)
+{
+	return ns->offset > UINT64_MAX - ns->size ? UINT64_MAX
+						  : ns->offset + ns->size;
+}
+
+/* The valid reservations of @l, sorted by start. Returns how many. */
+static unsigned int sorted_spans(const struct dm_layout *l,
+				 struct span sp[DM_NS_MAX])
+{
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < DM_NS_MAX; i++) {
+		const struct dm_ns *ns = &l->ns[i];
+
+		if (!(ns->flags & DM_NS_FLAG_VALID))
+			continue;
+		sp[n].start = ns->resv_offset;
+		sp[n].end = ns_end(ns);
+		sp[n].idx = i;
+		n++;
+	}
+	qsort(sp, n, sizeof(*sp), span_cmp);
+	return n;
+}
+
+static uint64_t usable_end(const struct dm_layout *l)
+{
+	return l->region_size > DM_GUARD ? l->region_size - DM_GUARD : 0;
+}
+
+/* Free gaps between reservations, in [DM_META_SIZE, usable_end), ascending.
+ * Returns how many; @gap has room for DM_NS_MAX + 1. */
+static unsigned int free_gaps(const struct dm_layout *l, struct span *gap)
+{
+	struct span sp[DM_NS_MAX];
+	unsigned int n = sorted_spans(l, sp), ng = 0;
+	uint64_t cur = DM_META_SIZE, lim = usable_end(l);
+
+	for (unsigned int i = 0; i <= n; i++) {
+		uint64_t next = i < n ? sp[i].start : lim;
+
+		if (next > lim)
+			next = lim;
+		if (next > cur) {
+			gap[ng].start = cur;
+			gap[ng].end = next;
+			gap[ng].idx = 0;
+			ng++;
+		}
+		if (i < n && sp[i].end > cur)
+			cur = sp[i].end;
+	}
+	return ng;
+}
+
+static bool table_full(const struct dm_layout *l)
+{
+	for (unsigned int i = 0; i < DM_NS_MAX; i++)
+		if (!(l->ns[i].flags & DM_NS_FLAG_VALID))
+			return false;
+	return true;
+}
+
+/* Alignment extra so that the data after a minimal pad from @resv starts
+ * 2 MiB-aligned physically; 0 unless asked for and the base is known. */
+static uint64_t align_extra(const struct dm_place_req *req, uint64_t resv)
+{
+	uint64_t at;
+
+	if (req->align != DM_SUBSECTION || !req->have_base)
+		return 0;
+	at = (req->phys_base + resv + DM_GUARD) % DM_SUBSECTION;
+	return (DM_SUBSECTION - at) % DM_SUBSECTION;
+}
+
+/* Largest multiple of @align (at least @align) whose size plus pad fits in
+ * @room bytes, or 0. size + pad_for(size) is strictly increasing. */
+static uint64_t gap_max(uint64_t room, uint32_t align, uint32_t map,
+			uint64_t extra)
+{
+	uint64_t lo = 0, hi = room / align; /* in units of align */
+
+	if (hi > DM_SIZE_LIMIT / align)
+		hi = DM_SIZE_LIMIT / align;
+	while (lo < hi) {
+		uint64_t mid = lo + (hi - lo + 1) / 2, s = mid * align;
+
+		if (s + pad_for(s, map, extra) <= room)
+			lo = mid;
+		else
+			hi = mid - 1;
+	}
+	return lo * align;
+}
+
+static bool valid_align(uint32_t align)
+{
+	return align == DM_PAGE || align == DM_SUBSECTION;
+}
+
+static bool valid_map(uint32_t map)
+{
+	return map == DM_MAP_DEV || map == DM_MAP_MEM;
+}
+
+uint64_t dm_layout_max_size(const struct dm_layout *l, uint32_t align,
+			    uint32_t map)
+{
+	struct span gap[DM_NS_MAX + 1];
+	unsigned int ng;
+	uint64_t best = 0;
+
+	if (!valid_align(align) || !valid_map(map) || table_full(l))
+		return 0;
+	ng = free_gaps(l, gap);
+	for (unsigned int i = 0; i < ng; i++) {
+		uint64_t s = gap_max(gap[i].end - gap[i].start, align, map, 0);
+
+		if (s > best)
+			best = s;
+	}
+	return best;
+}
+
+/* First fit over @gap; with @aligned the 2 MiB preference is honoured. */
+static bool first_fit(const struct span *gap, unsigned int ng,
+		      const struct dm_place_req *req, uint64_t size,
+		      bool aligned, struct dm_ns *out)
+{
+	for (unsigned int i = 0; i < ng; i++) {
+		uint64_t extra = aligned ? align_extra(req, gap[i].start) : 0;
+		uint64_t pad = pad_for(size, req->map, extra);
+
+		if (pad + size > gap[i].end - gap[i].start)
+			continue;
+		out->resv_offset = gap[i].start;
+		out->offset = gap[i].start + pad;
+		out->size = size;
+		out->mode = DM_MODE_DEVDAX;
+		out->align = req->align;
+		out->map = req->map;
+		return true;
+	}
+	return false;
+}
+
+int dm_layout_place(const struct dm_layout *l, const struct dm_place_req *req,
+		    struct dm_ns *out, char *err, size_t errlen)
+{
+	struct span gap[DM_NS_MAX + 1];
+	unsigned int ng;
+	uint64_t size = req->size, max;
+
+	if (err && errlen)
+		err[0] = '\0';
+	if (!valid_align(req->align))
+		return fail(err, errlen, -EINVAL,
+			    "align %u is not 4096 or 2097152", req->align);
+	if (!valid_map(req->map))
+		return fail(err, errlen, -EINVAL,
+			    "map %u is not dev (%u) or mem (%u)", req->map,
+			    DM_MAP_DEV, DM_MAP_MEM);
+	if (size > DM_SIZE_LIMIT)
+		return fail(err, errlen, -EINVAL,
+			    "size %llu bytes is too large (limit %llu)",
+			    (unsigned long long)size, DM_SIZE_LIMIT);
+	if (size % req->align)
+		return fail(err, errlen, -EINVAL,
+			    "size %llu bytes is not a multiple of the %u-byte "
+			    "alignment",
+			    (unsigned long long)size, req->align);
+	if (req->have_base && req->phys_base % DM_PAGE)
+		return fail(err, errlen, -EINVAL,
+			    "physical base 0x%llx is not 4 KiB aligned",
+			    (unsigned long long)req->phys_base);
+	if (table_full(l))
+		return fail(err, errlen, -ENOSPC,
+			    "the namespace table is full (%u entries)",
+			    DM_NS_MAX);
+
+	max = dm_layout_max_size(l, req->align, req->map);
+	if (!size)
+		size = max;
+	ng = free_gaps(l, gap);
+	/* prefer a 2 MiB-aligned data start; else any fit (4 KiB faults) */
+	if (size && (first_fit(gap, ng, req, size, true, out) ||
+		     first_fit(gap, ng, req, size, false, out)))
+		return 0;
+	return fail(err, errlen, -ENOSPC,
+		    "no free extent for %llu bytes in region of %llu bytes; "
+		    "largest possible is %llu bytes",
+		    (unsigned long long)(req->size ? req->size : req->align),
+		    (unsigned long long)l->region_size,
+		    (unsigned long long)max);
+}
+
+static bool uuid_zero(const uint8_t *u)
+{
+	for (int i = 0; i < 16; i++)
+		if (u[i])
+			return false;
+	return true;
+}
+
+static int check_ns(const struct dm_layout *l, unsigned int i, char *err,
+		    size_t errlen)
+{
+	const struct dm_ns *ns = &l->ns[i];
+	uint64_t lim = usable_end(l), pad, need;
+
+	if (!memchr(ns->name, '\0', sizeof(ns->name)))
+		return fail(err, errlen, -EINVAL,
+			    "namespace %u: name is not NUL-terminated", i);
+	if (dm_name_valid(ns->name))
+		return fail(err, errlen, -EINVAL,
+			    "namespace %u: name \"%s\" is invalid (1 to %u "
+			    "characters of A-Z a-z 0-9 . _ -)",
+			    i, ns->name, DM_NAME_MAX - 1);
+	if (uuid_zero(ns->uuid))
+		return fail(err, errlen, -EINVAL, "namespace %u: UUID is zero",
+			    i);
+	if (ns->mode != DM_MODE_DEVDAX)
+		return fail(err, errlen, -EINVAL,
+			    "namespace %u: mode %u is not devdax (%u)", i,
+			    ns->mode, DM_MODE_DEVDAX);
+	if (!valid_map(ns->map))
+		return fail(err, errlen, -EINVAL,
+			    "namespace %u: map %u is not dev (%u) or mem (%u)",
+			    i, ns->map, DM_MAP_DEV, DM_MAP_MEM);
+	if (!valid_align(ns->align))
+		return fail(err, errlen, -EINVAL,
+			    "namespace %u: align %u is not 4096 or 2097152", i,
+			    ns->align);
+	if (ns->resv_offset % DM_PAGE || ns->offset % DM_PAGE)
+		return fail(err, errlen, -EINVAL,
+			    "namespace %u: reservation 0x%llx or offset 0x%llx "
+			    "is not a multiple of 4 KiB",
+			    i, (unsigned long long)ns->resv_offset,
+			    (unsigned long long)ns->offset);
+	if (!ns->size || ns->size % ns->align)
+		return fail(err, errlen, -EINVAL,
+			    "namespace %u: size 0x%llx is not a non-zero "
+			    "multiple of its alignment 0x%x",
+			    i, (unsigned long long)ns->size, ns->align);
+	if (ns->resv_offset < DM_META_SIZE)
+		return fail(err, errlen, -EINVAL,
+			    "namespace %u: reservation 0x%llx overlaps the "
+			    "metadata (first 0x%llx bytes)",
+			    i, (unsigned long long)ns->resv_offset,
+			    (unsigned long long)DM_META_SIZE);
+	if (ns->offset < ns->resv_offset)
+		return fail(err, errlen, -EINVAL,
+			    "namespace %u: offset 0x%llx is below its "
+			    "reservation 0x%llx",
+			    i, (unsigned long long)ns->offset,
+			    (unsigned long long)ns->resv_offset);
+	if (ns->offset > lim || ns->size > lim - ns->offset)
+		return fail(err, errlen, -EINVAL,
+			    "namespace %u: data [0x%llx, +0x%llx) ends beyond "
+			    "0x%llx (region size 0x%llx less the 0x%llx tail "
+			    "guard)",
+			    i, (unsigned long long)ns->offset,
+			    (unsigned long long)ns->size,
+			    (unsigned long long)lim,
+			    (unsigned long long)l->region_size,
+			    (unsigned long long)DM_GUARD);
+	if (ns->size > DM_SIZE_LIMIT)
+		return fail(err, errlen, -EINVAL,
+			    "namespace %u: size 0x%llx is too large (limit "
+			    "0x%llx)",
+			    i, (unsigned long long)ns->size, DM_SIZE_LIMIT);
+	pad = ns->offset - ns->resv_offset;
+	need = pad_needed(pad, ns->size, ns->map);
+	if (pad < need)
+		return fail(
+			err, errlen, -EINVAL,
+			"namespace %u: front pad 0x%llx is smaller than the "
+			"0x%llx needed for map=%s and size 0x%llx",
+			i, (unsigned long long)pad, (unsigned long long)need,
+			map_name(ns->map), (unsigned long long)ns->size);
+	return 0;
+}
+
+int dm_layout_check(const struct dm_layout *l, char *err, size_t errlen)
+{
+	struct span sp[DM_NS_MAX];
+	unsigned int n;
+	int rc;
+
+	if (err && errlen)
+		err[0] = '\0';
+	if (l->region_size % DM_PAGE || l->region_size < DM_META_SIZE)
+		return fail(err, errlen, -EINVAL,
+			    "region size 0x%llx is not a multiple of 4 KiB of "
+			    "at least 0x%llx",
+			    (unsigned long long)l->region_size,
+			    (unsigned long long)DM_META_SIZE);
+	for (unsigned int i = 0; i < DM_NS_MAX; i++) {
+		if (!(l->ns[i].flags & DM_NS_FLAG_VALID))
+			continue;
+		rc = check_ns(l, i, err, errlen);
+		if (rc)
+			return rc;
+	}
+	for (unsigned int i = 0; i < DM_NS_MAX; i++) {
+		const struct dm_ns *a = &l->ns[i];
+
+		if (!(a->flags & DM_NS_FLAG_VALID))
+			continue;
+		for (unsigned int j = 0; j < i; j++) {
+			const struct dm_ns *b = &l->ns[j];
+
+			if (!(b->flags & DM_NS_FLAG_VALID))
+				continue;
+			if (!strcmp(a->name, b->name))
+				return fail(err, errlen, -EINVAL,
+					    "namespace %u: name \"%s\" is "
+					    "already used by namespace %u",
+					    i, a->name, j);
+			if (!memcmp(a->uuid, b->uuid, sizeof(a->uuid)))
+				return fail(err, errlen, -EINVAL,
+					    "namespace %u: UUID is already "
+					    "used by namespace %u",
+					    i, j);
+		}
+	}
+	n = sorted_spans(l, sp);
+	for (unsigned int k = 1; k < n; k++) {
+		if (sp[k].start >= sp[k - 1].end)
+			continue;
+		return fail(
+			err, errlen, -EINVAL,
+			"namespace %u: reservation [0x%llx, 0x%llx) overlaps "
+			"namespace %u [0x%llx, 0x%llx)",
+			sp[k].idx, (unsigned long long)sp[k].start,
+			(unsigned long long)sp[k].end, sp[k - 1].idx,
+			(unsigned long long)sp[k - 1].start,
+			(unsigned long long)sp[k - 1].end);
+	}
+	return 0;
+}
