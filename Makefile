@@ -59,14 +59,17 @@ cli/devmemctl: $(CLI_OBJS) libdevmem/libdevmem.a
 tests/unit/test-%: tests/unit/test-%.c $(LIB_PURE) libdevmem/*.h
 	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -o $@ $< $(LIB_PURE) -lcmocka
 
+tests/kmod/ioctl-test: tests/kmod/ioctl-test.c include/uapi/linux/devmem.h
+	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -o $@ $<
+
 check-unit: $(UNIT_TESTS)
 	@tests/run-tests $(UNIT_TESTS)
 
-check-vm: all
+check-vm: all tests/kmod/ioctl-test
 	@tests/run-tests tests/vm/test-*.sh
 
 check: deps
-	@$(MAKE) --no-print-directory all $(UNIT_TESTS)
+	@$(MAKE) --no-print-directory all $(UNIT_TESTS) tests/kmod/ioctl-test
 	@tests/run-tests $(UNIT_TESTS) tests/vm/test-*.sh
 
 demo: deps
@@ -76,5 +79,5 @@ demo: deps
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR)/kmod clean 2>/dev/null
 	rm -f libdevmem/*.o libdevmem/*.a libdevmem/*.so* libdevmem/*.pc \
-		cli/*.o cli/devmemctl $(UNIT_TESTS)
+		cli/*.o cli/devmemctl $(UNIT_TESTS) tests/kmod/ioctl-test
 	rm -rf build

@@ -140,8 +140,10 @@ int devmem_region_claim(struct devmem_region_arg *arg)
 
 	rc = xa_alloc(&devmem_regions, &id, r,
 		      XA_LIMIT(0, DEVMEM_MAX_REGIONS - 1), GFP_KERNEL);
-	if (rc)
+	if (rc) {
+		rc = rc == -EBUSY ? -ENOSPC : rc; /* every id taken */
 		goto err_free;
+	}
 	r->id = id;
 
 	r->res = devmem_region_reserve(r->id, r->phys, r->size);
