@@ -10,8 +10,10 @@ CC ?= cc
 CFLAGS ?= -O2 -g
 WARN := -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE
 CPPFLAGS += -Iinclude/uapi -Ilibdevmem
-PKGS := libndctl libdaxctl libkmod json-c uuid
+LIB_PKGS := libndctl libkmod uuid
+PKGS := $(LIB_PKGS) json-c
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LIB_LIBS = $(shell pkg-config --libs $(LIB_PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
 LIB_PURE := libdevmem/format.c libdevmem/layout.c
@@ -23,7 +25,7 @@ UNIT_TESTS := $(patsubst %.c,%,$(wildcard tests/unit/test-*.c))
 
 all: kmod lib cli
 
-.PHONY: all kmod lib cli deps check check-unit check-vm demo clean
+.PHONY: all kmod lib cli deps check check-unit check-vm demo clean distclean
 
 deps:
 	@scripts/deps
@@ -42,7 +44,7 @@ libdevmem/libdevmem.a: $(LIB_OBJS)
 
 libdevmem/$(LIB_SONAME): $(LIB_OBJS) libdevmem/libdevmem.sym
 	$(CC) -shared -Wl,-soname,$(LIB_SONAME) \
-		-Wl,--version-script=libdevmem/libdevmem.sym -o $@ $(LIB_OBJS) $(PKG_LIBS)
+		-Wl,--version-script=libdevmem/libdevmem.sym -o $@ $(LIB_OBJS) $(LIB_LIBS)
 	ln -sf $(LIB_SONAME) libdevmem/libdevmem.so
 
 libdevmem/libdevmem.pc: libdevmem/libdevmem.pc.in
@@ -62,15 +64,18 @@ tests/unit/test-%: tests/unit/test-%.c $(LIB_PURE) libdevmem/*.h
 tests/kmod/ioctl-test: tests/kmod/ioctl-test.c include/uapi/linux/devmem.h
 	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -o $@ $<
 
-check-unit: $(UNIT_TESTS)
-	@tests/run-tests $(UNIT_TESTS)
+CLI_TESTS := $(wildcard tests/cli/test-*.sh)
+VM_TESTS := $(wildcard tests/vm/test-*.sh)
+
+check-unit: $(UNIT_TESTS) cli
+	@tests/run-tests $(UNIT_TESTS) $(CLI_TESTS)
 
 check-vm: all tests/kmod/ioctl-test
-	@tests/run-tests tests/vm/test-*.sh
+	@tests/run-tests $(VM_TESTS)
 
 check: deps
 	@$(MAKE) --no-print-directory all $(UNIT_TESTS) tests/kmod/ioctl-test
-	@tests/run-tests $(UNIT_TESTS) tests/vm/test-*.sh
+	@tests/run-tests $(UNIT_TESTS) $(CLI_TESTS) $(VM_TESTS)
 
 demo: deps
 	@$(MAKE) --no-print-directory all
@@ -80,4 +85,7 @@ clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR)/kmod clean 2>/dev/null
 	rm -f libdevmem/*.o libdevmem/*.a libdevmem/*.so* libdevmem/*.pc \
 		cli/*.o cli/devmemctl $(UNIT_TESTS) tests/kmod/ioctl-test
+	rm -rf build/test-logs
+
+distclean: clean
 	rm -rf build

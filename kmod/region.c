@@ -138,8 +138,15 @@ int devmem_region_claim(struct devmem_region_arg *arg)
 	r->size = arg->size;
 	xa_init(&r->ns);
 
-	rc = xa_alloc(&devmem_regions, &id, r,
-		      XA_LIMIT(0, DEVMEM_MAX_REGIONS - 1), GFP_KERNEL);
+	/* the wanted id keeps /dev/daxN.M names stable across boots */
+	rc = -EBUSY;
+	if (arg->id < DEVMEM_MAX_REGIONS) {
+		id = arg->id;
+		rc = xa_insert(&devmem_regions, id, r, GFP_KERNEL);
+	}
+	if (rc == -EBUSY)
+		rc = xa_alloc(&devmem_regions, &id, r,
+			      XA_LIMIT(0, DEVMEM_MAX_REGIONS - 1), GFP_KERNEL);
 	if (rc) {
 		rc = rc == -EBUSY ? -ENOSPC : rc; /* every id taken */
 		goto err_free;

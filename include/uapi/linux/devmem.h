@@ -47,7 +47,7 @@ struct devmem_version {
 /* DEVMEM_IOC_REGION_CLAIM, DEVMEM_IOC_REGION_RELEASE, DEVMEM_IOC_REGION_INFO */
 struct devmem_region_arg {
 	__u64 abi; /* (in) DEVMEM_ABI_VERSION */
-	__u64 id; /* (out) claim; (in) release, info */
+	__u64 id; /* (in) claim: wanted id, used if free; (out) claim; (in) */
 	__u64 phys; /* (in) claim: physical start; (out) info */
 	__u64 size; /* (in) claim: bytes; (out) info */
 	__u64 nr_mapped; /* (out) info: namespaces mapped now */

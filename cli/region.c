@@ -1,0 +1,118 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * devmemctl claim, devmemctl assemble.
+ */
+#include <stdio.h>
+
+#include "devmemctl.h"
+
+struct claim_opts {
+	bool force;
+};
+
+static const struct cli_opt claim_opts[] = {
+	OPT_FORCE("destroy stock namespaces in the region, and replace any "
+		  "layout or data in its metadata area"),
+	OPT_VERBOSE,
+	OPT_HELP,
+	OPT_END,
+};
+
+static const struct cli_cmd claim_cmd = {
+	.name = "claim",
+	.synopsis = "REGION [-f] [-v]",
+	.summary = "Take an nvdimm pmem region from the stock nvdimm stack and "
+		   "write an empty devmem layout to it.",
+	.opts = claim_opts,
+	.argname = "REGION",
+	.min_args = 1,
+	.max_args = 1,
+};
+
+static int claim_opt(void *priv, int key, const char *arg)
+{
+	struct claim_opts *o = priv;
+
+	(void)arg;
+	if (key == 'f')
+		o->force = true;
+	return 0;
+}
+
+int cmd_claim(int argc, char **argv, struct cli *cli)
+{
+	struct claim_opts o = {0};
+	struct devmem_region *r;
+	struct json_object *j;
+	int rc;
+
+	rc = cli_parse(cli, &claim_cmd, argc, argv, claim_opt, &o);
+	if (rc != CLI_GO)
+		return rc;
+	if (cli_scan(cli) != CLI_OK)
+		return CLI_FAIL;
+	r = cli_find_region(cli, cli->args[0]);
+	if (!r)
+		return CLI_FAIL;
+	if (cli_load_module(cli) != CLI_OK)
+		return CLI_FAIL;
+	if (devmem_region_claim(r, o.force ? DEVMEM_FORCE : 0) < 0)
+		return CLI_FAIL;
+	j = cli_region_to_json(r, 0);
+	cli_print_json(j);
+	json_object_put(j);
+	return CLI_OK;
+}
+
+static const struct cli_opt assemble_opts[] = {
+	OPT_HUMAN,
+	OPT_VERBOSE,
+	OPT_HELP,
+	OPT_END,
+};
+
+static const struct cli_cmd assemble_cmd = {
+	.name = "assemble",
+	.synopsis = "[-u] [-v]",
+	.summary = "Load the devmem module if needed and bring up every devmem "
+		   "namespace recorded on the nvdimm regions.",
+	.opts = assemble_opts,
+	.argname = "",
+	.min_args = 0,
+	.max_args = 0,
+};
+
+int cmd_assemble(int argc, char **argv, struct cli *cli)
+{
+	struct devmem_namespace *ns;
+	struct devmem_region *r;
+	struct json_object *list;
+	int rc, status = CLI_OK;
+
+	rc = cli_parse(cli, &assemble_cmd, argc, argv, NULL, NULL);
+	if (rc != CLI_GO)
+		return rc;
+	if (cli_scan(cli) != CLI_OK)
+		return CLI_FAIL;
+	/* no nvdimm pmem region: nothing to assemble, no module to load */
+	if (devmem_region_get_first(cli->ctx) && cli_load_module(cli) != CLI_OK)
+		return CLI_FAIL;
+	list = json_object_new_array();
+	devmem_region_foreach (cli->ctx, r) {
+		if (devmem_region_assemble(r) < 0)
+			status = CLI_FAIL;
+		devmem_namespace_foreach (r, ns) {
+			if (!devmem_namespace_is_active(ns)) {
+				status = CLI_FAIL;
+				continue;
+			}
+			json_object_array_add(
+				list,
+				cli_namespace_to_json(
+					ns, cli->human ? CLI_JSON_HUMAN : 0));
+		}
+	}
+	cli_print_json(list);
+	json_object_put(list);
+	return status;
+}

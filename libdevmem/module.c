@@ -1,0 +1,212 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Loading the devmem kernel module with libkmod: device_dax first (devmem
+ * hands its namespaces to the device-dax bus), then devmem itself from
+ * $DEVMEM_KMOD, else the installed "devmem", else the build tree's
+ * <dir of the executable>/../kmod/devmem.ko. No udev is assumed: the node
+ * /dev/devmem is made by devtmpfs and waited for.
+ */
+#include <errno.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libkmod.h>
+
+#include "private.h"
+
+#define CTL_WAIT_MS 2000
+#define CTL_POLL_MS 10
+
+/**
+ * devmem_module_is_loaded - whether the devmem module's device is present
+ * @ctx: context
+ *
+ * Returns 1 when DEVMEM_CTL_PATH exists, 0 when not.
+ */
+int devmem_module_is_loaded(struct devmem_ctx *ctx)
+{
+	struct stat st;
+
+	(void)ctx;
+	return stat(DEVMEM_CTL_PATH, &st) == 0;
+}
+
+/* Insert module @name and its dependencies; -ENOENT if it is unknown. */
+static int insert_by_name(struct devmem_ctx *ctx, struct kmod_ctx *kctx,
+			  const char *name)
+{
+	struct kmod_list *list = NULL, *l;
+	int rc;
+
+	rc = kmod_module_new_from_lookup(kctx, name, &list);
+	if (rc < 0) {
+		err(ctx, "%s: module lookup failed: %s\n", name, strerror(-rc));
+		return rc;
+	}
+	if (!list)
+		return -ENOENT;
+	kmod_list_foreach(l, list)
+	{
+		struct kmod_module *mod = kmod_module_get_module(l);
+
+		rc = kmod_module_probe_insert_module(mod, 0, NULL, NULL, NULL,
+						     NULL);
+		if (rc == -EEXIST)
+			rc = 0;
+		if (rc < 0)
+			err(ctx, "%s: cannot load module %s: %s\n", name,
+			    kmod_module_get_name(mod), strerror(-rc));
+		else
+			dbg(ctx, "%s: module %s loaded\n", name,
+			    kmod_module_get_name(mod));
+		kmod_module_unref(mod);
+		if (rc < 0)
+			break;
+	}
+	kmod_module_unref_list(list);
+	return rc;
+}
+
+static int insert_by_path(struct devmem_ctx *ctx, struct kmod_ctx *kctx,
+			  const char *path)
+{
+	struct kmod_module *mod;
+	int rc;
+
+	rc = kmod_module_new_from_path(kctx, path, &mod);
+	if (rc < 0) {
+		err(ctx, "%s: cannot open the devmem module: %s\n", path,
+		    strerror(-rc));
+		return rc;
+	}
+	rc = kmod_module_insert_module(mod, 0, NULL);
+	if (rc == -EEXIST)
+		rc = 0;
+	if (rc < 0)
+		err(ctx, "%s: cannot load the devmem module: %s\n", path,
+		    strerror(-rc));
+	else
+		dbg(ctx, "%s: loaded\n", path);
+	kmod_module_unref(mod);
+	return rc;
+}
+
+/* <dir of /proc/self/exe>/../kmod/devmem.ko */
+static int build_tree_path(struct devmem_ctx *ctx, char *buf, size_t len)
+{
+	char exe[PATH_MAX];
+	ssize_t n;
+
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n < 0) {
+		int rc = -errno;
+
+		err(ctx, "/proc/self/exe: cannot read: %s\n", strerror(-rc));
+		return rc;
+	}
+	exe[n] = '\0';
+	if ((size_t)snprintf(buf, len, "%s/../kmod/devmem.ko", dirname(exe)) >=
+	    len)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+static int insert_devmem(struct devmem_ctx *ctx, struct kmod_ctx *kctx)
+{
+	const char *env = getenv("DEVMEM_KMOD");
+	char path[PATH_MAX];
+	int rc;
+
+	if (env && *env)
+		return insert_by_path(ctx, kctx, env);
+	rc = insert_by_name(ctx, kctx, "devmem");
+	if (rc != -ENOENT)
+		return rc;
+	rc = build_tree_path(ctx, path, sizeof(path));
+	if (rc < 0)
+		return rc;
+	if (access(path, R_OK) != 0) {
+		err(ctx,
+		    "devmem: the module is not installed and %s does "
+		    "not exist; build it or set DEVMEM_KMOD to its path\n",
+		    path);
+		return -ENOENT;
+	}
+	return insert_by_path(ctx, kctx, path);
+}
+
+static int wait_for_ctl(struct devmem_ctx *ctx)
+{
+	const struct timespec tick = {0, CTL_POLL_MS * 1000000L};
+	int waited;
+
+	for (waited = 0; waited <= CTL_WAIT_MS; waited += CTL_POLL_MS) {
+		if (devmem_module_is_loaded(ctx))
+			return 0;
+		nanosleep(&tick, NULL);
+	}
+	err(ctx,
+	    "%s: did not appear within %d ms of loading devmem; is "
+	    "devtmpfs mounted on /dev?\n",
+	    DEVMEM_CTL_PATH, CTL_WAIT_MS);
+	return -ETIMEDOUT;
+}
+
+/**
+ * devmem_module_load - load the devmem module unless it is loaded
+ * @ctx: context
+ *
+ * Does nothing when DEVMEM_CTL_PATH exists. Otherwise inserts device_dax
+ * (by name, with its dependencies), then devmem: from the path in the
+ * environment variable DEVMEM_KMOD if set, else the installed module
+ * "devmem", else <directory of the running executable>/../kmod/devmem.ko.
+ * Waits up to 2 s for DEVMEM_CTL_PATH to appear and checks the module's
+ * ABI version.
+ *
+ * Returns 0, or a negative errno (the failing module is named in the log).
+ */
+int devmem_module_load(struct devmem_ctx *ctx)
+{
+	struct kmod_ctx *kctx;
+	int rc;
+
+	if (!ctx)
+		return -EINVAL;
+	if (devmem_module_is_loaded(ctx))
+		goto check;
+	kctx = kmod_new(NULL, NULL);
+	if (!kctx) {
+		err(ctx, "libkmod: cannot initialise\n");
+		return -ENOMEM;
+	}
+	rc = insert_by_name(ctx, kctx, "device_dax");
+	if (rc == -ENOENT)
+		err(ctx, "device_dax: no such module for this kernel\n");
+	if (rc == 0)
+		rc = insert_devmem(ctx, kctx);
+	kmod_unref(kctx);
+	if (rc < 0)
+		return rc;
+	rc = wait_for_ctl(ctx);
+	if (rc < 0)
+		return rc;
+check:
+	if (ctx->ctl_fd < 0)
+		devmem_ctl_reset(ctx); /* forget "not loaded" */
+	rc = devmem_ctl_fd(ctx);
+	if (rc < 0) {
+		if (rc == -ENODEV)
+			err(ctx, "%s: vanished after loading devmem\n",
+			    DEVMEM_CTL_PATH);
+		return rc;
+	}
+	if (ctx->regions_init)
+		return devmem_regions_join_claims(ctx);
+	return 0;
+}

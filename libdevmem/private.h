@@ -1,0 +1,149 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * libdevmem internals: object layouts, logging, the seams between ctx.c,
+ * module.c, kernel.c, meta.c, region.c and namespace.c.
+ */
+#ifndef DEVMEM_PRIVATE_H
+#define DEVMEM_PRIVATE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <syslog.h>
+
+#include <linux/devmem.h>
+
+#include "format.h"
+#include "layout.h"
+#include "libdevmem.h"
+
+struct ndctl_ctx;
+struct ndctl_region;
+
+struct devmem_ctx {
+	int refcount;
+	void (*log_fn)(struct devmem_ctx *ctx, int priority, const char *file,
+		       int line, const char *fn, const char *format,
+		       va_list args);
+	int log_priority;
+	void *userdata;
+	struct ndctl_ctx *ndctl;
+	/* /dev/devmem: -1 until opened; ctl_err caches why it cannot be */
+	int ctl_fd;
+	int ctl_err;
+	struct devmem_version ver;
+	/* DEVMEM_LOCK_PATH, held while lock_depth > 0 */
+	int lock_fd;
+	int lock_depth;
+	bool regions_init;
+	struct devmem_region *regions; /* in libndctl's order */
+	/* namespace objects no longer on media; freed with the context */
+	struct devmem_namespace *dead;
+};
+
+struct devmem_region {
+	struct devmem_ctx *ctx;
+	struct devmem_region *next;
+	struct ndctl_region *ndr;
+	char *devname; /* "region0" */
+	uint64_t phys; /* this boot's physical start */
+	uint64_t size;
+	bool claimed; /* by the devmem module, as region @id */
+	uint64_t id;
+	/* the last layout read from or written to media; claimed only */
+	enum dm_meta_state meta_state; /* 0: not read */
+	struct dm_layout *layout;      /* valid when meta_state == VALID */
+	struct devmem_namespace *namespaces; /* by table index */
+};
+
+struct devmem_namespace {
+	struct devmem_region *region;
+	struct devmem_namespace *next;
+	unsigned int index; /* in the layout's namespace table */
+	struct dm_ns ns;
+	bool active; /* mapped by the module on this boot */
+	uint64_t align_effective;
+	char chardev[32]; /* "dax100.0" when active */
+};
+
+struct devmem_ns_spec {
+	struct devmem_ctx *ctx;
+	uint64_t size;	/* 0: the largest that fits */
+	uint32_t align; /* 0: 2M when size is a 2 MiB multiple, else 4K */
+	uint32_t mode;
+	uint32_t map;
+	bool have_name, have_uuid;
+	char name[DM_NAME_MAX];
+	uint8_t uuid[16];
+};
+
+/* ctx.c: logging */
+void devmem_log(struct devmem_ctx *ctx, int priority, const char *file,
+		int line, const char *fn, const char *format, ...)
+	__attribute__((format(printf, 6, 7)));
+
+#define devmem_log_cond(ctx, prio, ...)                                        \
+	do {                                                                   \
+		if ((ctx)->log_priority >= (prio))                             \
+			devmem_log((ctx), (prio), __FILE__, __LINE__,          \
+				   __func__, __VA_ARGS__);                     \
+	} while (0)
+
+#define err(ctx, ...)  devmem_log_cond(ctx, LOG_ERR, __VA_ARGS__)
+#define warn(ctx, ...) devmem_log_cond(ctx, LOG_WARNING, __VA_ARGS__)
+#define info(ctx, ...) devmem_log_cond(ctx, LOG_INFO, __VA_ARGS__)
+#define dbg(ctx, ...)  devmem_log_cond(ctx, LOG_DEBUG, __VA_ARGS__)
+
+/* ctx.c: the control device and the update lock */
+int devmem_ctl_fd(struct devmem_ctx *ctx);
+void devmem_ctl_reset(struct devmem_ctx *ctx);
+int devmem_lock(struct devmem_ctx *ctx);
+void devmem_unlock(struct devmem_ctx *ctx);
+const char *devmem_uuid_str(const uint8_t uu[16], char buf[37]);
+const char *devmem_align_str(uint64_t align, char buf[24]);
+
+/* kernel.c: one wrapper per ioctl; each returns 0 or -errno, logs nothing
+ * but debug (callers know which region or namespace it was about) */
+int devmem_kern_version(int fd, struct devmem_version *ver);
+int devmem_kern_region_claim(struct devmem_ctx *ctx, uint64_t phys,
+			     uint64_t size, uint64_t *id);
+int devmem_kern_region_release(struct devmem_ctx *ctx, uint64_t id);
+int devmem_kern_region_info(struct devmem_ctx *ctx, uint64_t id,
+			    struct devmem_region_arg *arg);
+int devmem_kern_meta_read(struct devmem_ctx *ctx, uint64_t id, uint64_t offset,
+			  void *buf, uint64_t len);
+int devmem_kern_meta_write(struct devmem_ctx *ctx, uint64_t id, uint64_t offset,
+			   const void *buf, uint64_t len);
+int devmem_kern_ns_map(struct devmem_ctx *ctx, struct devmem_ns_arg *arg);
+int devmem_kern_ns_unmap(struct devmem_ctx *ctx, uint64_t id,
+			 unsigned int index);
+int devmem_kern_ns_info(struct devmem_ctx *ctx, uint64_t id, unsigned int index,
+			struct devmem_ns_arg *arg);
+
+/* meta.c: metadata I/O of a claimed region and the update protocol */
+struct devmem_meta {
+	enum dm_meta_state state;
+	struct dm_meta_report rep;
+	struct dm_layout layout; /* newest valid copy when state == VALID */
+};
+struct devmem_meta *devmem_meta_new(struct devmem_ctx *ctx);
+int devmem_meta_read(struct devmem_region *region, struct devmem_meta *m);
+int devmem_meta_update(struct devmem_region *region, struct devmem_meta *m,
+		       const struct dm_layout *next);
+int devmem_meta_check(struct devmem_region *region, const struct dm_layout *l);
+
+/* region.c */
+int devmem_regions_init(struct devmem_ctx *ctx);
+void devmem_regions_free(struct devmem_ctx *ctx);
+int devmem_regions_join_claims(struct devmem_ctx *ctx);
+int devmem_region_refresh(struct devmem_region *region);
+
+/* namespace.c */
+void devmem_region_set_layout(struct devmem_region *region,
+			      const struct devmem_meta *m);
+void devmem_region_drop_namespaces(struct devmem_region *region);
+int devmem_region_load_namespaces(struct devmem_region *region);
+int devmem_namespace_map(struct devmem_namespace *ns);
+int devmem_region_map_all(struct devmem_region *region);
+void devmem_namespaces_free(struct devmem_namespace *list);
+
+#endif /* DEVMEM_PRIVATE_H */

@@ -1,0 +1,907 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Regions: the kernel's nvdimm pmem regions found through libndctl, joined
+ * with the regions the devmem module has claimed (matched by physical
+ * start). Claiming a region takes it away from the stock nvdimm stack;
+ * assembling brings up the namespaces recorded on a region's media.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <ndctl/libndctl.h>
+#include <linux/ndctl.h>
+#include <uuid/uuid.h>
+
+#include "private.h"
+
+static struct devmem_region *region_new(struct devmem_ctx *ctx,
+					struct ndctl_region *ndr)
+{
+	struct devmem_region *r;
+
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return NULL;
+	r->devname = strdup(ndctl_region_get_devname(ndr));
+	if (!r->devname) {
+		free(r);
+		return NULL;
+	}
+	r->ctx = ctx;
+	r->ndr = ndr;
+	r->phys = ndctl_region_get_resource(ndr);
+	r->size = ndctl_region_get_size(ndr);
+	return r;
+}
+
+static void region_free(struct devmem_region *r)
+{
+	devmem_namespaces_free(r->namespaces);
+	free(r->layout);
+	free(r->devname);
+	free(r);
+}
+
+void devmem_regions_free(struct devmem_ctx *ctx)
+{
+	struct devmem_region *r, *next;
+
+	for (r = ctx->regions; r; r = next) {
+		next = r->next;
+		region_free(r);
+	}
+	ctx->regions = NULL;
+	ctx->regions_init = false;
+}
+
+/* Forget what was known about @r's devmem state (it is not claimed). */
+static void region_forget(struct devmem_region *r)
+{
+	r->claimed = false;
+	r->id = 0;
+	r->meta_state = 0;
+	devmem_region_drop_namespaces(r);
+}
+
+static int regions_scan(struct devmem_ctx *ctx)
+{
+	struct devmem_region **pp;
+	struct ndctl_region *ndr;
+	struct ndctl_bus *bus;
+
+	ndctl_bus_foreach (ctx->ndctl, bus) {
+		ndctl_region_foreach (bus, ndr) {
+			struct devmem_region *r;
+
+			if (ndctl_region_get_type(ndr) != ND_DEVICE_REGION_PMEM)
+				continue;
+			if (ndctl_region_get_resource(ndr) == ULLONG_MAX ||
+			    ndctl_region_get_size(ndr) == 0) {
+				dbg(ctx, "%s: no physical range; skipped\n",
+				    ndctl_region_get_devname(ndr));
+				continue;
+			}
+			r = region_new(ctx, ndr);
+			if (!r) {
+				err(ctx, "out of memory listing regions\n");
+				return -ENOMEM;
+			}
+			dbg(ctx, "%s: [%#llx, +%#llx)\n", r->devname,
+			    (unsigned long long)r->phys,
+			    (unsigned long long)r->size);
+			/* in region id order: region0, region1, ... */
+			for (pp = &ctx->regions; *pp; pp = &(*pp)->next)
+				if (ndctl_region_get_id((*pp)->ndr) >
+				    ndctl_region_get_id(ndr))
+					break;
+			r->next = *pp;
+			*pp = r;
+		}
+	}
+	return 0;
+}
+
+static struct devmem_region *region_by_phys(struct devmem_ctx *ctx,
+					    uint64_t phys)
+{
+	struct devmem_region *r;
+
+	for (r = ctx->regions; r; r = r->next)
+		if (r->phys == phys)
+			return r;
+	return NULL;
+}
+
+/*
+ * Ask the module which regions it has claimed (DEVMEM_IOC_REGION_INFO
+ * for every id; -ENOENT is a free id) and mark ours. With @only set, just
+ * that region is updated. Returns 0 (also when the module is not loaded:
+ * then nothing is claimed) or -errno.
+ */
+static int regions_query(struct devmem_ctx *ctx, struct devmem_region *only)
+{
+	struct devmem_region_arg arg;
+	struct devmem_region *r;
+	uint64_t id;
+	int rc;
+
+	rc = devmem_ctl_fd(ctx);
+	if (rc == -ENODEV) {
+		for (r = ctx->regions; r; r = r->next)
+			if (!only || r == only)
+				region_forget(r);
+		return 0;
+	}
+	if (rc < 0)
+		return rc;
+	for (r = ctx->regions; r; r = r->next)
+		if (!only || r == only)
+			r->claimed = false;
+	for (id = 0; id < ctx->ver.max_regions; id++) {
+		rc = devmem_kern_region_info(ctx, id, &arg);
+		if (rc == -ENOENT)
+			continue;
+		if (rc < 0) {
+			err(ctx,
+			    "devmem region id %llu: DEVMEM_IOC_REGION_INFO "
+			    "failed: %s\n",
+			    (unsigned long long)id, strerror(-rc));
+			return rc;
+		}
+		r = region_by_phys(ctx, arg.phys);
+		if (!r) {
+			dbg(ctx,
+			    "devmem region id %llu at %#llx is not an "
+			    "nvdimm pmem region; ignored\n",
+			    (unsigned long long)id,
+			    (unsigned long long)arg.phys);
+			continue;
+		}
+		if (only && r != only)
+			continue;
+		if (arg.size != r->size)
+			warn(ctx,
+			     "%s: the module claimed %llu bytes of the "
+			     "region's %llu\n",
+			     r->devname, (unsigned long long)arg.size,
+			     (unsigned long long)r->size);
+		r->claimed = true;
+		r->id = id;
+	}
+	for (r = ctx->regions; r; r = r->next)
+		if ((!only || r == only) && !r->claimed)
+			region_forget(r);
+	return 0;
+}
+
+/* Re-join all claims and reload the layouts of claimed regions. */
+int devmem_regions_join_claims(struct devmem_ctx *ctx)
+{
+	struct devmem_region *r;
+	int rc;
+
+	rc = regions_query(ctx, NULL);
+	if (rc < 0)
+		return rc;
+	for (r = ctx->regions; r; r = r->next) {
+		if (!r->claimed)
+			continue;
+		rc = devmem_region_load_namespaces(r);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+int devmem_regions_init(struct devmem_ctx *ctx)
+{
+	int rc;
+
+	if (ctx->regions_init)
+		return 0;
+	rc = regions_scan(ctx);
+	if (rc == 0)
+		rc = devmem_regions_join_claims(ctx);
+	if (rc < 0) {
+		devmem_regions_free(ctx);
+		return rc;
+	}
+	ctx->regions_init = true;
+	return 0;
+}
+
+/* Re-read whether the module holds @r now (under the update lock). */
+int devmem_region_refresh(struct devmem_region *r)
+{
+	return regions_query(r->ctx, r);
+}
+
+/**
+ * devmem_scan - discover regions and what the devmem module holds
+ * @ctx: context
+ *
+ * Lists the nvdimm pmem regions through libndctl, joins them with the
+ * regions the devmem module has claimed, and reads the layout of each
+ * claimed region. Called implicitly by devmem_region_get_first(); calling
+ * it again re-reads the module's state and the layouts (namespace objects
+ * that are still on media keep their identity).
+ *
+ * Returns 0, or a negative errno (for instance -EPROTONOSUPPORT when the
+ * loaded module speaks another ABI version).
+ */
+int devmem_scan(struct devmem_ctx *ctx)
+{
+	if (!ctx)
+		return -EINVAL;
+	if (ctx->regions_init)
+		return devmem_regions_join_claims(ctx);
+	return devmem_regions_init(ctx);
+}
+
+/**
+ * devmem_region_get_first - the first nvdimm pmem region
+ * @ctx: context
+ *
+ * Returns the region, or NULL when there is none or discovery failed
+ * (call devmem_scan() first to tell those apart).
+ */
+struct devmem_region *devmem_region_get_first(struct devmem_ctx *ctx)
+{
+	if (!ctx || devmem_regions_init(ctx) < 0)
+		return NULL;
+	return ctx->regions;
+}
+
+/**
+ * devmem_region_get_next - the region after @region
+ * @region: region
+ *
+ * Returns the next region, or NULL after the last.
+ */
+struct devmem_region *devmem_region_get_next(struct devmem_region *region)
+{
+	return region ? region->next : NULL;
+}
+
+/**
+ * devmem_region_get_ctx - the context a region belongs to
+ * @region: region
+ */
+struct devmem_ctx *devmem_region_get_ctx(struct devmem_region *region)
+{
+	return region ? region->ctx : NULL;
+}
+
+/**
+ * devmem_region_get_devname - the nvdimm region's device name
+ * @region: region
+ *
+ * Returns "regionN", as libndctl and sysfs name it.
+ */
+const char *devmem_region_get_devname(struct devmem_region *region)
+{
+	return region ? region->devname : NULL;
+}
+
+/**
+ * devmem_region_get_resource - the region's physical start on this boot
+ * @region: region
+ *
+ * Returns the address; it may differ from boot to boot.
+ */
+unsigned long long devmem_region_get_resource(struct devmem_region *region)
+{
+	return region ? region->phys : ULLONG_MAX;
+}
+
+/**
+ * devmem_region_get_size - the region's size in bytes
+ * @region: region
+ */
+unsigned long long devmem_region_get_size(struct devmem_region *region)
+{
+	return region ? region->size : 0;
+}
+
+/**
+ * devmem_region_is_claimed - whether the devmem module holds the region
+ * @region: region
+ *
+ * Returns 1 or 0, as of the last discovery or update through this context.
+ */
+int devmem_region_is_claimed(struct devmem_region *region)
+{
+	return region && region->claimed;
+}
+
+/**
+ * devmem_region_get_id - the devmem module's id of a claimed region
+ * @region: region
+ *
+ * Device-dax regions of its namespaces are numbered 100 + id.
+ *
+ * Returns the id, or -ENXIO when the region is not claimed.
+ */
+int devmem_region_get_id(struct devmem_region *region)
+{
+	if (!region || !region->claimed)
+		return -ENXIO;
+	return (int)region->id;
+}
+
+/**
+ * devmem_region_get_uuid - the UUID recorded in the region's layout
+ * @region: region
+ * @uu: returns 16 bytes
+ *
+ * Returns 0, or -ENODATA when the region is not claimed or holds no valid
+ * devmem layout.
+ */
+int devmem_region_get_uuid(struct devmem_region *region, unsigned char uu[16])
+{
+	if (!region || !region->claimed || region->meta_state != DM_META_VALID)
+		return -ENODATA;
+	memcpy(uu, region->layout->region_uuid, 16);
+	return 0;
+}
+
+/**
+ * devmem_region_get_nr_namespaces - namespaces in the region's layout
+ * @region: region
+ *
+ * Counts active and inactive namespaces alike.
+ *
+ * Returns the count, or -ENODATA when the region is not claimed or holds
+ * no valid devmem layout.
+ */
+int devmem_region_get_nr_namespaces(struct devmem_region *region)
+{
+	unsigned int i;
+	int n = 0;
+
+	if (!region || !region->claimed || region->meta_state != DM_META_VALID)
+		return -ENODATA;
+	for (i = 0; i < DM_NS_MAX; i++)
+		if (region->layout->ns[i].flags & DM_NS_FLAG_VALID)
+			n++;
+	return n;
+}
+
+/**
+ * devmem_region_get_available_size - largest namespace that would fit
+ * @region: region
+ * @align: 4096 or 2097152
+ * @map: where its memmap would live
+ *
+ * Returns the largest data size devmem_namespace_create() would accept for
+ * @align and @map, or 0 when none fits or the layout is unknown.
+ */
+unsigned long long
+devmem_region_get_available_size(struct devmem_region *region,
+				 unsigned long align, enum devmem_ns_map map)
+{
+	if (!region || !region->claimed || region->meta_state != DM_META_VALID)
+		return 0;
+	return dm_layout_max_size(region->layout, (uint32_t)align,
+				  (uint32_t)map);
+}
+
+static int require_module(struct devmem_region *r, const char *what)
+{
+	int rc = devmem_ctl_fd(r->ctx);
+
+	if (rc == -ENODEV)
+		err(r->ctx,
+		    "%s: cannot %s: the devmem module is not loaded "
+		    "(%s is missing)\n",
+		    r->devname, what, DEVMEM_CTL_PATH);
+	return rc < 0 ? rc : 0;
+}
+
+static const char *ns_mode_name(struct ndctl_namespace *ndns)
+{
+	switch (ndctl_namespace_get_mode(ndns)) {
+	case NDCTL_NS_MODE_FSDAX:
+		return "fsdax";
+	case NDCTL_NS_MODE_SECTOR:
+		return "sector";
+	case NDCTL_NS_MODE_RAW:
+		return "raw";
+	case NDCTL_NS_MODE_DEVDAX:
+		return "devdax";
+	default:
+		return "unknown mode";
+	}
+}
+
+/* A namespace of the stock stack that holds capacity: labelled, size > 0.
+ * Label-less (ND_DEVICE_NAMESPACE_IO) namespaces only mirror the region. */
+static bool ns_is_stock(struct ndctl_namespace *ndns)
+{
+	return ndctl_namespace_get_size(ndns) > 0 &&
+	       ndctl_namespace_get_type(ndns) != ND_DEVICE_NAMESPACE_IO;
+}
+
+static bool region_has_stock(struct devmem_region *r)
+{
+	struct ndctl_namespace *ndns;
+
+	ndctl_namespace_foreach (r->ndr, ndns) {
+		if (ns_is_stock(ndns)) {
+			dbg(r->ctx, "%s: holds %s (%s) of the stock stack\n",
+			    r->devname, ndctl_namespace_get_devname(ndns),
+			    ns_mode_name(ndns));
+			return true;
+		}
+	}
+	return false;
+}
+
+/* claim step 2: refuse stock namespaces, or with --force destroy them */
+static int region_evict_stock(struct devmem_region *r, bool force)
+{
+	struct ndctl_namespace *ndns, *_n;
+	int found = 0, rc;
+
+	ndctl_namespace_foreach (r->ndr, ndns) {
+		if (!ns_is_stock(ndns))
+			continue;
+		found++;
+		if (!force)
+			err(r->ctx,
+			    "%s: holds %s (%s, %llu bytes) of the stock "
+			    "nvdimm stack; destroy it with ndctl or use "
+			    "--force\n",
+			    r->devname, ndctl_namespace_get_devname(ndns),
+			    ns_mode_name(ndns), ndctl_namespace_get_size(ndns));
+	}
+	if (!found)
+		return 0;
+	if (!force)
+		return -EBUSY;
+	ndctl_namespace_foreach_safe(r->ndr, ndns, _n)
+	{
+		const char *name = ndctl_namespace_get_devname(ndns);
+
+		if (!ns_is_stock(ndns))
+			continue;
+		info(r->ctx, "%s: --force: destroying %s (%s, %llu bytes)\n",
+		     r->devname, name, ns_mode_name(ndns),
+		     ndctl_namespace_get_size(ndns));
+		rc = ndctl_namespace_disable_safe(ndns);
+		if (rc < 0) {
+			err(r->ctx, "%s: cannot disable %s: %s\n", r->devname,
+			    name, strerror(-rc));
+			return rc;
+		}
+		rc = ndctl_namespace_delete(ndns);
+		if (rc < 0) {
+			err(r->ctx, "%s: cannot delete %s: %s\n", r->devname,
+			    name, strerror(-rc));
+			return rc;
+		}
+	}
+	return 0;
+}
+
+/*
+ * claim step 3: take the region from the stock stack. Its namespaces are
+ * disabled one by one first (ndctl_namespace_disable_safe() refuses a
+ * mounted one), as 'ndctl disable-region' does; on failure the ones this
+ * disabled are enabled again.
+ */
+static int region_disable(struct devmem_region *r, bool *was_enabled,
+			  bool quiet)
+{
+	struct ndctl_namespace *ndns, **done = NULL;
+	const char *busy = NULL;
+	unsigned int n = 0, nr_done = 0;
+	int rc = 0;
+
+	*was_enabled = ndctl_region_is_enabled(r->ndr);
+	ndctl_namespace_foreach (r->ndr, ndns)
+		n++;
+	done = calloc(n + 1, sizeof(*done));
+	if (!done)
+		return -ENOMEM;
+	ndctl_namespace_foreach (r->ndr, ndns) {
+		if (!ndctl_namespace_is_enabled(ndns))
+			continue;
+		rc = ndctl_namespace_disable_safe(ndns);
+		if (rc < 0) {
+			busy = ndctl_namespace_get_devname(ndns);
+			break;
+		}
+		if (nr_done < n)
+			done[nr_done++] = ndns;
+	}
+	if (rc == 0)
+		rc = ndctl_region_disable_invalidate(r->ndr);
+	if (rc < 0) {
+		if (quiet)
+			dbg(r->ctx,
+			    "%s: cannot disable the nvdimm region%s%s: "
+			    "%s; skipped\n",
+			    r->devname, busy ? ": busy " : "", busy ? busy : "",
+			    strerror(-rc));
+		else
+			err(r->ctx,
+			    "%s: cannot disable the nvdimm region%s%s: "
+			    "%s; is a namespace in use (mounted, "
+			    "mapped)?\n",
+			    r->devname, busy ? ": busy " : "", busy ? busy : "",
+			    strerror(-rc));
+		if (*was_enabled && !ndctl_region_is_enabled(r->ndr))
+			ndctl_region_enable(r->ndr);
+		else
+			for (unsigned int i = 0; i < nr_done; i++)
+				ndctl_namespace_enable(done[i]);
+	}
+	free(done);
+	return rc;
+}
+
+static void region_enable(struct devmem_region *r, bool was_enabled)
+{
+	int rc;
+
+	if (!was_enabled)
+		return;
+	rc = ndctl_region_enable(r->ndr);
+	if (rc < 0)
+		err(r->ctx, "%s: cannot re-enable the nvdimm region: %s\n",
+		    r->devname, strerror(-rc));
+}
+
+/* claim step 4 */
+static int region_claim_ioctl(struct devmem_region *r)
+{
+	/* ask for the nd region's number: region0 -> /dev/dax100.M */
+	uint64_t id = ndctl_region_get_id(r->ndr);
+	int rc;
+
+	rc = devmem_kern_region_claim(r->ctx, r->phys, r->size, &id);
+	if (rc < 0) {
+		err(r->ctx,
+		    "%s: the devmem module refused to claim "
+		    "[%#llx, %#llx): %s\n",
+		    r->devname, (unsigned long long)r->phys,
+		    (unsigned long long)(r->phys + r->size), strerror(-rc));
+		return rc;
+	}
+	r->claimed = true;
+	r->id = id;
+	return 0;
+}
+
+/* Undo steps 3 and 4: release and hand the region back as found. */
+static void region_give_back(struct devmem_region *r, bool was_enabled)
+{
+	int rc;
+
+	rc = devmem_kern_region_release(r->ctx, r->id);
+	if (rc < 0)
+		err(r->ctx, "%s: cannot release devmem region id %llu: %s\n",
+		    r->devname, (unsigned long long)r->id, strerror(-rc));
+	else
+		region_forget(r);
+	region_enable(r, was_enabled);
+}
+
+static int meta_state_errno(enum dm_meta_state state)
+{
+	switch (state) {
+	case DM_META_VALID:
+		return -EEXIST;
+	case DM_META_FOREIGN:
+		return -EMEDIUMTYPE;
+	case DM_META_UNSUPPORTED:
+		return -EPROTONOSUPPORT;
+	case DM_META_CORRUPT:
+		return -EBADMSG;
+	default:
+		return -EIO;
+	}
+}
+
+static unsigned int layout_count(const struct dm_layout *l)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < DM_NS_MAX; i++)
+		if (l->ns[i].flags & DM_NS_FLAG_VALID)
+			n++;
+	return n;
+}
+
+/* claim step 5: a new, empty layout, unless the media holds something */
+static int region_init_layout(struct devmem_region *r, bool force)
+{
+	struct devmem_meta *m;
+	struct dm_layout *next = NULL;
+	char ustr[37];
+	uuid_t uu;
+	int rc;
+
+	m = devmem_meta_new(r->ctx);
+	if (!m)
+		return -ENOMEM;
+	rc = devmem_meta_read(r, m);
+	if (rc < 0)
+		goto out;
+	switch (m->state) {
+	case DM_META_BLANK:
+		break;
+	case DM_META_VALID:
+		if (force) {
+			info(r->ctx,
+			     "%s: --force: replacing layout generation "
+			     "%llu\n",
+			     r->devname, (unsigned long long)m->layout.seq);
+			break;
+		}
+		err(r->ctx,
+		    "%s: already holds a devmem layout (region uuid %s, "
+		    "%u namespace%s); run 'devmemctl assemble'\n",
+		    r->devname, devmem_uuid_str(m->layout.region_uuid, ustr),
+		    layout_count(&m->layout),
+		    layout_count(&m->layout) == 1 ? "" : "s");
+		rc = -EEXIST;
+		goto out;
+	case DM_META_FOREIGN:
+	case DM_META_UNSUPPORTED:
+	case DM_META_CORRUPT:
+		if (force) {
+			info(r->ctx, "%s: --force: overwriting: %s\n",
+			     r->devname, m->rep.why);
+			break;
+		}
+		err(r->ctx, "%s: %s; use --force to overwrite it\n", r->devname,
+		    m->rep.why);
+		rc = meta_state_errno(m->state);
+		goto out;
+	default:
+		err(r->ctx, "%s: metadata in unknown state %d\n", r->devname,
+		    m->state);
+		rc = -EIO;
+		goto out;
+	}
+	next = calloc(1, sizeof(*next));
+	if (!next) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	uuid_generate(uu);
+	dm_layout_init(next, uu, r->size);
+	rc = devmem_meta_update(r, m, next);
+	if (rc == 0)
+		devmem_region_set_layout(r, m);
+out:
+	free(next);
+	free(m);
+	return rc;
+}
+
+/* claim --force on a claimed region: revoke its namespaces' mappings */
+static int region_unmap_all(struct devmem_region *r)
+{
+	struct devmem_ns_arg arg;
+	unsigned int i;
+
+	for (i = 0; i < r->ctx->ver.max_namespaces && i < DM_NS_MAX; i++) {
+		int rc = devmem_kern_ns_info(r->ctx, r->id, i, &arg);
+		if (rc == -ENOENT || (rc == 0 && !arg.mapped))
+			continue;
+		if (rc == 0)
+			rc = devmem_kern_ns_unmap(r->ctx, r->id, i);
+		if (rc < 0) {
+			err(r->ctx, "%s: cannot unmap namespace index %u: %s\n",
+			    r->devname, i, strerror(-rc));
+			return rc;
+		}
+		info(r->ctx, "%s: --force: unmapped namespace index %u\n",
+		     r->devname, i);
+	}
+	return 0;
+}
+
+/**
+ * devmem_region_claim - make a region devmem's, with a new empty layout
+ * @region: an nvdimm pmem region
+ * @flags: 0, or DEVMEM_FORCE
+ *
+ * Refuses a region that holds namespaces of the stock nvdimm stack, one the
+ * module has claimed already, and one whose metadata area holds a devmem
+ * layout or anything else that is not zero. With DEVMEM_FORCE it destroys
+ * the stock namespaces, revokes the mappings of a claimed region's
+ * namespaces and writes a new empty layout over whatever is there.
+ * Otherwise it disables the nvdimm region, has the module claim its range
+ * and writes a new layout (fresh region UUID). On any refusal or failure
+ * after the region was disabled, the module's claim is released and the
+ * region re-enabled; nothing is written to media on a refusal.
+ *
+ * Returns 0; -EBUSY (stock namespaces, already claimed, region busy);
+ * -EEXIST (a devmem layout); -EMEDIUMTYPE (foreign data); -EBADMSG
+ * (corrupt); -EPROTONOSUPPORT (newer format); -ENODEV (module not loaded);
+ * or the error of the failing step.
+ */
+int devmem_region_claim(struct devmem_region *region, unsigned int flags)
+{
+	bool force = flags & DEVMEM_FORCE;
+	struct devmem_region *r = region;
+	struct devmem_ctx *ctx;
+	bool was_enabled;
+	int rc;
+
+	if (!r)
+		return -EINVAL;
+	ctx = r->ctx;
+	if (flags & ~DEVMEM_FORCE) {
+		err(ctx, "%s: unknown claim flags %#x\n", r->devname, flags);
+		return -EINVAL;
+	}
+	rc = require_module(r, "claim it");
+	if (rc < 0)
+		return rc;
+	if (r->size <= DM_META_SIZE + DM_GUARD + DM_SUBSECTION) {
+		err(ctx, "%s: %llu bytes is too small for devmem\n", r->devname,
+		    (unsigned long long)r->size);
+		return -ENOSPC;
+	}
+	rc = devmem_lock(ctx);
+	if (rc < 0)
+		return rc;
+	rc = devmem_region_refresh(r);
+	if (rc < 0)
+		goto out;
+	if (r->claimed) {
+		if (!force) {
+			err(ctx, "%s: already claimed by devmem\n", r->devname);
+			rc = -EBUSY;
+			goto out;
+		}
+		rc = region_unmap_all(r);
+		if (rc == 0)
+			rc = region_init_layout(r, true);
+		goto out;
+	}
+	rc = region_evict_stock(r, force);
+	if (rc < 0)
+		goto out;
+	rc = region_disable(r, &was_enabled, false);
+	if (rc < 0)
+		goto out;
+	rc = region_claim_ioctl(r);
+	if (rc < 0) {
+		region_enable(r, was_enabled);
+		goto out;
+	}
+	rc = region_init_layout(r, force);
+	if (rc < 0)
+		region_give_back(r, was_enabled);
+out:
+	devmem_unlock(ctx);
+	return rc;
+}
+
+/* Assemble a region the module holds already: map what is not mapped. */
+static int assemble_claimed(struct devmem_region *r, struct devmem_meta *m)
+{
+	int rc;
+
+	rc = devmem_meta_read(r, m);
+	if (rc < 0)
+		return rc;
+	devmem_region_set_layout(r, m);
+	switch (m->state) {
+	case DM_META_VALID:
+		break;
+	case DM_META_BLANK:
+		dbg(r->ctx, "%s: claimed, but holds no layout yet\n",
+		    r->devname);
+		return 0;
+	default:
+		warn(r->ctx, "%s: claimed by devmem, but %s\n", r->devname,
+		     m->rep.why);
+		return meta_state_errno(m->state);
+	}
+	rc = devmem_meta_check(r, &m->layout);
+	if (rc < 0)
+		return rc;
+	return devmem_region_map_all(r);
+}
+
+static int assemble_new(struct devmem_region *r, struct devmem_meta *m)
+{
+	bool was_enabled;
+	int rc;
+
+	if (region_has_stock(r)) {
+		dbg(r->ctx, "%s: the stock nvdimm stack owns it; skipped\n",
+		    r->devname);
+		return 0;
+	}
+	if (region_disable(r, &was_enabled, true) < 0)
+		return 0;
+	rc = region_claim_ioctl(r);
+	if (rc < 0) {
+		region_enable(r, was_enabled);
+		return rc;
+	}
+	rc = devmem_meta_read(r, m);
+	if (rc < 0)
+		goto give_back;
+	switch (m->state) {
+	case DM_META_VALID:
+		rc = devmem_meta_check(r, &m->layout);
+		if (rc < 0)
+			goto give_back;
+		devmem_region_set_layout(r, m);
+		info(r->ctx, "%s: assembling layout generation %llu\n",
+		     r->devname, (unsigned long long)m->layout.seq);
+		return devmem_region_map_all(r);
+	case DM_META_BLANK:
+		dbg(r->ctx, "%s: blank metadata area; not devmem's\n",
+		    r->devname);
+		rc = 0;
+		break;
+	case DM_META_FOREIGN:
+		dbg(r->ctx, "%s: %s; not devmem's\n", r->devname, m->rep.why);
+		rc = 0;
+		break;
+	default:
+		warn(r->ctx, "%s: not assembled: %s\n", r->devname, m->rep.why);
+		rc = meta_state_errno(m->state);
+		break;
+	}
+give_back:
+	region_give_back(r, was_enabled);
+	return rc;
+}
+
+/**
+ * devmem_region_assemble - bring up the namespaces recorded on a region
+ * @region: an nvdimm pmem region
+ *
+ * A region the module holds already: maps each namespace of its layout
+ * that is not mapped. Any other region: skipped when it holds namespaces of
+ * the stock nvdimm stack or cannot be disabled (busy); otherwise it is
+ * disabled and claimed, and if its metadata holds a valid devmem layout
+ * every namespace in it is mapped; if not, it is released and re-enabled
+ * (a warning for a corrupt or unsupported devmem layout). A namespace that
+ * fails to map is logged and the others still come up. A mapped namespace
+ * whose placement on this boot cannot honour its 2M alignment comes up at
+ * 4K, with a warning.
+ *
+ * Returns 0 when every devmem namespace of the region is active (or the
+ * region is not devmem's), else the first error: of a namespace that did
+ * not map, or -EBADMSG / -EPROTONOSUPPORT / -EINVAL for a devmem layout
+ * that is corrupt, too new or fails its check.
+ */
+int devmem_region_assemble(struct devmem_region *region)
+{
+	struct devmem_region *r = region;
+	struct devmem_meta *m;
+	int rc;
+
+	if (!r)
+		return -EINVAL;
+	rc = require_module(r, "assemble it");
+	if (rc < 0)
+		return rc;
+	m = devmem_meta_new(r->ctx);
+	if (!m)
+		return -ENOMEM;
+	rc = devmem_lock(r->ctx);
+	if (rc < 0)
+		goto out;
+	rc = devmem_region_refresh(r);
+	if (rc == 0)
+		rc = r->claimed ? assemble_claimed(r, m) : assemble_new(r, m);
+	devmem_unlock(r->ctx);
+out:
+	free(m);
+	return rc;
+}
