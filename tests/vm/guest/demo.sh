@@ -9,23 +9,30 @@ run() { # show a command like a shell transcript, then run it
 	"$@"
 }
 
+runjq() { # FILTER CMD...: run CMD, show its JSON output cut down by FILTER
+	local filter=$1
+	shift
+	printf "\n\$ %s | jq -c '%s'\n" "$*" "$filter"
+	"$@" | jq -c "$filter"
+}
+
 sum() { sha256sum "$1" | cut -c1-16; }
 
 if [ "$phase" = create ]; then
 	echo "--- stock: ndctl devdax namespace on region0 ($(cat /sys/bus/nd/devices/region0/resource))"
 	ndctl disable-region region0 >/dev/null && ndctl init-labels nmem0 >/dev/null &&
 		ndctl enable-region region0 >/dev/null
-	run ndctl create-namespace -r region0 -m devdax -a 2M -s 512M |
-		jq -c '{dev, mode, size, chardev: .daxregion.devices[0].chardev}'
+	runjq '{dev, mode, size, chardev: .daxregion.devices[0].chardev}' \
+		ndctl create-namespace -r region0 -m devdax -a 2M -s 512M
 	head -c 64M /dev/urandom >/tmp/stock
 	run daxio -i /tmp/stock -o /dev/dax0.0 -l 64M
 	echo "stock data sha256: $(sum /tmp/stock)" | tee "$out/stock.sum"
 
 	echo
 	echo "--- devmem: namespace on region1 ($(cat /sys/bus/nd/devices/region1/resource))"
-	run devmemctl claim region1
-	run devmemctl create-namespace -r region1 -m devdax -a 2M -s 512M -n demo |
-		jq -c '{name, uuid, size, map, align, chardev}'
+	runjq '{dev, size, claimed, uuid}' devmemctl claim region1
+	runjq '{name, uuid, size, map, align, chardev}' \
+		devmemctl create-namespace -r region1 -m devdax -a 2M -s 512M -n demo
 	dev=/dev/$(devmemctl list -N | jq -r '.[] | select(.name == "demo") | .chardev')
 	head -c 64M /dev/urandom >/tmp/devmem
 	run daxio -i /tmp/devmem -o "$dev" -l 64M
@@ -34,7 +41,9 @@ if [ "$phase" = create ]; then
 fi
 
 echo "--- stock: region0 now at $(cat /sys/bus/nd/devices/region0/resource)"
-run ndctl list -N -r region0 | jq -c '.[]? // . | {dev, mode, size}'
+printf '\n$ ndctl list -N -r region0\n'
+out=$(ndctl list -N -r region0)
+echo "${out:-(nothing: no namespace came up)}"
 dmesg | grep -E 'bad offset|nd_pmem: probe of' | sed 's/^\[[ 0-9.]*\] */kernel: /'
 stock=lost
 if [ -c /dev/dax0.0 ] && daxio -i /dev/dax0.0 -o /tmp/stock -l 64M 2>/dev/null &&
@@ -45,7 +54,7 @@ echo "stock: /dev/dax0.0 $( [ -c /dev/dax0.0 ] && echo present || echo missing);
 
 echo
 echo "--- devmem: region1 now at $(cat /sys/bus/nd/devices/region1/resource)"
-run devmemctl assemble | jq -c '.[] | {name, uuid, chardev, align, align_effective}'
+runjq '.[] | {name, uuid, chardev, align, align_effective}' devmemctl assemble
 dev=/dev/$(devmemctl list -N | jq -r '.[] | select(.name == "demo") | .chardev')
 run daxio -i "$dev" -o /tmp/devmem -l 64M
 now="devmem data sha256: $(sum /tmp/devmem)"

@@ -42,7 +42,7 @@ expect_fail fsdax $C -s 64M -m fsdax
 expect_fail 'bad name!' $C -s 64M -n 'bad name!'
 expect_fail keep $C -s 64M -n keep
 expect_fail not-a-uuid $C -s 64M -u not-a-uuid
-expect_fail 100G $C -s 100G
+expect_fail 107374182400 $C -s 100G
 expect_fail 1x $C -s 1x
 expect_fail nosuch devmemctl destroy-namespace nosuch
 expect_fail region5 devmemctl list -r region5

@@ -15,20 +15,28 @@ daxctl list -d "$dax" | jq -e ".[0].chardev == \"$dax\" and .[0].size == 2684354
 
 echo "2. fio's dev-dax engine writes and verifies"
 fio --name=verify --ioengine=dev-dax --filename="/dev/$dax" --rw=write --bs=2m \
-	--size=64M --verify=crc32c --do_verify=1 --output=/tmp/fio.txt
+	--size=64M --verify=crc32c --do_verify=1 --verify_state_save=0 --output=/tmp/fio.txt
 grep -q "err= 0" /tmp/fio.txt
 
 echo "3. destroy while fio writes through a live mapping"
 fio --name=live --ioengine=dev-dax --filename="/dev/$dax" --rw=randwrite --bs=4k \
-	--size=256M --time_based --runtime=120 --output=/tmp/live.txt &
+	--size=256M --time_based --runtime=120 --output=/tmp/live.txt 2>/tmp/live.err &
 pid=$!
 sleep 3
 kill -0 "$pid" # still writing
-devmemctl destroy-namespace t1
+if devmemctl destroy-namespace t1 2>/tmp/destroy.err; then
+	echo "destroy of an active namespace without -f succeeded" >&2
+	exit 1
+fi
+grep -q "t1" /tmp/destroy.err
+kill -0 "$pid" # the refusal left the writer alone
+devmemctl destroy-namespace -f t1
 rc=0
 wait "$pid" || rc=$?
+cat /tmp/live.err
 echo "fio ended with status $rc after the revoke"
-[ "$rc" -ne 0 ]
+# the revoke zapped the mapping: fio's writer died of SIGBUS (signal 7)
+grep -q "got signal=7" /tmp/live.err
 test ! -e "/dev/$dax"
 devmemctl list -N | jq -e 'length == 0' >/dev/null
 
