@@ -64,7 +64,7 @@ tests/unit/test-%: tests/unit/test-%.c $(LIB_PURE) libdevmem/*.h
 tests/kmod/ioctl-test: tests/kmod/ioctl-test.c include/uapi/linux/devmem.h
 	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -o $@ $<
 
-CLI_TESTS := $(wildcard tests/cli/test-*.sh)
+CLI_TESTS := $(wildcard tests/cli/test-*.sh tests/lint/test-*.sh)
 VM_TESTS := $(wildcard tests/vm/test-*.sh)
 
 check-unit: $(UNIT_TESTS) cli

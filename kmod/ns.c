@@ -223,17 +223,29 @@ static int devmem_ns_publish(struct devmem_ns *ns)
 	return 0;
 }
 
-int devmem_ns_map(struct devmem_ns_arg *arg)
+/* Look up the region and the mapped namespace (or NULL) @arg names. */
+static int devmem_ns_find(const struct devmem_ns_arg *arg,
+			  struct devmem_region **r, struct devmem_ns **ns)
 {
-	struct devmem_region *r = devmem_region_find(arg->id);
-	struct devmem_ns *ns;
-	int rc;
-
-	if (!r)
+	*r = devmem_region_find(arg->id);
+	if (!*r)
 		return -ENOENT;
 	if (arg->index >= DEVMEM_MAX_NAMESPACES)
 		return -EINVAL;
-	if (xa_load(&r->ns, arg->index))
+	*ns = xa_load(&(*r)->ns, arg->index);
+	return 0;
+}
+
+int devmem_ns_map(struct devmem_ns_arg *arg)
+{
+	struct devmem_region *r;
+	struct devmem_ns *ns;
+	int rc;
+
+	rc = devmem_ns_find(arg, &r, &ns);
+	if (rc)
+		return rc;
+	if (ns)
 		return -EEXIST;
 
 	ns = kzalloc(sizeof(*ns), GFP_KERNEL);
@@ -279,14 +291,13 @@ static void devmem_ns_free(struct devmem_ns *ns)
 
 int devmem_ns_unmap(struct devmem_ns_arg *arg)
 {
-	struct devmem_region *r = devmem_region_find(arg->id);
+	struct devmem_region *r;
 	struct devmem_ns *ns;
+	int rc;
 
-	if (!r)
-		return -ENOENT;
-	if (arg->index >= DEVMEM_MAX_NAMESPACES)
-		return -EINVAL;
-	ns = xa_load(&r->ns, arg->index);
+	rc = devmem_ns_find(arg, &r, &ns);
+	if (rc)
+		return rc;
 	if (!ns)
 		return -ENXIO;
 	devmem_ns_free(ns);
@@ -295,14 +306,13 @@ int devmem_ns_unmap(struct devmem_ns_arg *arg)
 
 int devmem_ns_info(struct devmem_ns_arg *arg)
 {
-	struct devmem_region *r = devmem_region_find(arg->id);
+	struct devmem_region *r;
 	struct devmem_ns *ns;
+	int rc;
 
-	if (!r)
-		return -ENOENT;
-	if (arg->index >= DEVMEM_MAX_NAMESPACES)
-		return -EINVAL;
-	ns = xa_load(&r->ns, arg->index);
+	rc = devmem_ns_find(arg, &r, &ns);
+	if (rc)
+		return rc;
 	if (!ns) {
 		arg->mapped = 0;
 		return 0;

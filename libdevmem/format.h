@@ -9,15 +9,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define DM_FMT_MAGIC "DEVMEM_REGION\0\0" /* 16 bytes with the NULs */
-#define DM_FMT_MAJOR 1u
-#define DM_FMT_MINOR 0u
-#define DM_SLOT_SIZE 0x10000u /* one copy of the metadata */
-#define DM_NR_SLOTS 2u /* slot k lives at region offset k * DM_SLOT_SIZE */
-#define DM_HDR_SIZE 0x1000u /* header; the namespace table follows */
+#define DM_FMT_MAGIC	 "DEVMEM_REGION\0\0" /* 16 bytes with the NULs */
+#define DM_FMT_MAJOR	 1u
+#define DM_FMT_MINOR	 0u
+#define DM_SLOT_SIZE	 0x10000u /* one copy of the metadata */
+#define DM_NR_SLOTS	 2u /* slot k lives at region offset k * DM_SLOT_SIZE */
+#define DM_HDR_SIZE	 0x1000u /* header; the namespace table follows */
 #define DM_NS_ENTRY_SIZE 128u
-#define DM_NS_MAX ((DM_SLOT_SIZE - DM_HDR_SIZE) / DM_NS_ENTRY_SIZE) /* 480 */
-#define DM_NAME_MAX 64u /* bytes incl. the terminating NUL */
+#define DM_NS_MAX	 ((DM_SLOT_SIZE - DM_HDR_SIZE) / DM_NS_ENTRY_SIZE) /* 480 */
+#define DM_NAME_MAX	 64u /* bytes incl. the terminating NUL */
 
 enum dm_ns_mode { DM_MODE_DEVDAX = 1 };
 enum dm_ns_map { DM_MAP_DEV = 1, DM_MAP_MEM = 2 }; /* == enum devmem_map */
@@ -28,12 +28,12 @@ struct dm_ns {
 	uint8_t uuid[16];
 	char name[DM_NAME_MAX];
 	uint64_t resv_offset; /* start of the reservation (front pad) */
-	uint64_t offset; /* start of data, relative to the region */
-	uint64_t size; /* bytes of data */
-	uint32_t mode; /* enum dm_ns_mode */
-	uint32_t align; /* asked fault size: 4096 or 2097152 */
-	uint32_t map; /* enum dm_ns_map */
-	uint32_t flags; /* DM_NS_FLAG_VALID for a used entry */
+	uint64_t offset;      /* start of data, relative to the region */
+	uint64_t size;	      /* bytes of data */
+	uint32_t mode;	      /* enum dm_ns_mode */
+	uint32_t align;	      /* asked fault size: 4096 or 2097152 */
+	uint32_t map;	      /* enum dm_ns_map */
+	uint32_t flags;	      /* DM_NS_FLAG_VALID for a used entry */
 };
 
 struct dm_layout {
@@ -60,18 +60,18 @@ int dm_slot_decode(const void *slot, struct dm_layout *l, char *why,
 		   size_t whylen);
 
 enum dm_meta_state {
-	DM_META_BLANK = 1, /* the whole metadata area is zero */
-	DM_META_VALID, /* at least one valid slot; newest one returned */
-	DM_META_FOREIGN, /* non-zero, no devmem magic anywhere */
+	DM_META_BLANK = 1,   /* the whole metadata area is zero */
+	DM_META_VALID,	     /* at least one valid slot; newest one returned */
+	DM_META_FOREIGN,     /* non-zero, no devmem magic anywhere */
 	DM_META_UNSUPPORTED, /* devmem magic, unknown major version */
-	DM_META_CORRUPT, /* devmem magic, but no slot is valid */
+	DM_META_CORRUPT,     /* devmem magic, but no slot is valid */
 };
 
 struct dm_meta_report {
 	enum dm_meta_state state;
-	int slot_err[DM_NR_SLOTS]; /* dm_slot_decode() result per slot */
+	int slot_err[DM_NR_SLOTS];	/* dm_slot_decode() result per slot */
 	uint64_t slot_seq[DM_NR_SLOTS]; /* seq of valid slots, else 0 */
-	unsigned int current; /* slot holding the newest valid copy */
+	unsigned int current;		/* slot holding the newest valid copy */
 	char why[256]; /* one sentence for FOREIGN/UNSUPPORTED/CORRUPT */
 };
 

@@ -12,11 +12,11 @@
 
 #include "format.h"
 
-#define DM_PAGE 0x1000ull
-#define DM_SUBSECTION 0x200000ull
-#define DM_SECTION 0x8000000ull
-#define DM_GUARD (DM_SUBSECTION - DM_PAGE) /* worst-case rounding loss */
-#define DM_META_SIZE ((uint64_t)DM_NR_SLOTS * DM_SLOT_SIZE) /* 128 KiB */
+#define DM_PAGE	       0x1000ull
+#define DM_SUBSECTION  0x200000ull
+#define DM_SECTION     0x8000000ull
+#define DM_GUARD       (DM_SUBSECTION - DM_PAGE) /* worst-case rounding loss */
+#define DM_META_SIZE   ((uint64_t)DM_NR_SLOTS * DM_SLOT_SIZE) /* 128 KiB */
 #define DM_STRUCT_PAGE 64ull /* bytes of memmap per 4 KiB page, reserved */
 
 /* A new, empty layout for a region of @region_size bytes. */
@@ -24,10 +24,10 @@ void dm_layout_init(struct dm_layout *l, const uint8_t uuid[16],
 		    uint64_t region_size);
 
 struct dm_place_req {
-	uint64_t size; /* data bytes; 0 = the largest that fits */
-	uint32_t align; /* 4096 or 2097152 */
-	uint32_t map; /* DM_MAP_DEV or DM_MAP_MEM */
-	bool have_base; /* phys_base is known (this boot's placement) */
+	uint64_t size;	    /* data bytes; 0 = the largest that fits */
+	uint32_t align;	    /* 4096 or 2097152 */
+	uint32_t map;	    /* DM_MAP_DEV or DM_MAP_MEM */
+	bool have_base;	    /* phys_base is known (this boot's placement) */
 	uint64_t phys_base; /* prefer data 2 MiB-aligned for this base */
 };
 

@@ -18,7 +18,7 @@
 
 #include <linux/devmem.h>
 
-#define SZ_2M 0x200000ull
+#define SZ_2M	0x200000ull
 #define SZ_128M 0x8000000ull
 
 static int failures;
@@ -42,9 +42,8 @@ static void expect(const char *what, int got, int want)
 
 static int claim(int fd, uint64_t phys, uint64_t size, uint64_t *id)
 {
-	struct devmem_region_arg a = { .abi = DEVMEM_ABI_VERSION,
-				       .phys = phys,
-				       .size = size };
+	struct devmem_region_arg a = {
+		.abi = DEVMEM_ABI_VERSION, .phys = phys, .size = size};
 	int rc = dm_ioctl(fd, DEVMEM_IOC_REGION_CLAIM, &a);
 
 	if (!rc && id)
@@ -54,7 +53,7 @@ static int claim(int fd, uint64_t phys, uint64_t size, uint64_t *id)
 
 static int release(int fd, uint64_t id)
 {
-	struct devmem_region_arg a = { .abi = DEVMEM_ABI_VERSION, .id = id };
+	struct devmem_region_arg a = {.abi = DEVMEM_ABI_VERSION, .id = id};
 
 	return dm_ioctl(fd, DEVMEM_IOC_REGION_RELEASE, &a);
 }
@@ -68,8 +67,7 @@ static int ns_map(int fd, struct devmem_ns_arg *a)
 static int ns_unmap(int fd, uint64_t id, uint64_t index)
 {
 	struct devmem_ns_arg a = {
-		.abi = DEVMEM_ABI_VERSION, .id = id, .index = index
-	};
+		.abi = DEVMEM_ABI_VERSION, .id = id, .index = index};
 
 	return dm_ioctl(fd, DEVMEM_IOC_NS_UNMAP, &a);
 }
@@ -77,11 +75,11 @@ static int ns_unmap(int fd, uint64_t id, uint64_t index)
 static int meta_io(int fd, uint64_t id, unsigned long cmd, uint64_t off,
 		   uint64_t len, void *buf)
 {
-	struct devmem_meta_arg a = { .abi = DEVMEM_ABI_VERSION,
-				     .id = id,
-				     .offset = off,
-				     .length = len,
-				     .buf = (uintptr_t)buf };
+	struct devmem_meta_arg a = {.abi = DEVMEM_ABI_VERSION,
+				    .id = id,
+				    .offset = off,
+				    .length = len,
+				    .buf = (uintptr_t)buf};
 
 	return dm_ioctl(fd, cmd, &a);
 }
@@ -118,7 +116,7 @@ static int dax_rw(const char *node, uint64_t size)
 
 int main(int argc, char **argv)
 {
-	struct devmem_version v = { 0 };
+	struct devmem_version v = {0};
 	struct devmem_region_arg ra;
 	struct devmem_ns_arg na;
 	uint64_t phys, size, id = 0, id2;
@@ -146,13 +144,13 @@ int main(int argc, char **argv)
 	       -ENOTTY);
 
 	/* 2. shared field checks */
-	ra = (struct devmem_region_arg){ .abi = 2, .phys = phys, .size = size };
+	ra = (struct devmem_region_arg){.abi = 2, .phys = phys, .size = size};
 	expect("wrong abi", dm_ioctl(fd, DEVMEM_IOC_REGION_CLAIM, &ra),
 	       -EPROTONOSUPPORT);
-	ra = (struct devmem_region_arg){ .abi = DEVMEM_ABI_VERSION,
-					 .phys = phys,
-					 .size = size,
-					 .reserved = 1 };
+	ra = (struct devmem_region_arg){.abi = DEVMEM_ABI_VERSION,
+					.phys = phys,
+					.size = size,
+					.reserved = 1};
 	expect("reserved set", dm_ioctl(fd, DEVMEM_IOC_REGION_CLAIM, &ra),
 	       -EINVAL);
 	expect("bad pointer", dm_ioctl(fd, DEVMEM_IOC_REGION_CLAIM, (void *)8),
@@ -161,7 +159,8 @@ int main(int argc, char **argv)
 	/* 3. hostile claims */
 	expect("claim unaligned start", claim(fd, phys + 1, size - 4096, NULL),
 	       -EINVAL);
-	expect("claim unaligned size", claim(fd, phys, size - 1, NULL), -EINVAL);
+	expect("claim unaligned size", claim(fd, phys, size - 1, NULL),
+	       -EINVAL);
 	expect("claim zero size", claim(fd, phys, 0, NULL), -EINVAL);
 	expect("claim overflowing", claim(fd, ~0ull - 4095, 8192, NULL),
 	       -EINVAL);
@@ -177,7 +176,7 @@ int main(int argc, char **argv)
 	expect("claim same range again", claim(fd, phys, size, NULL), -EBUSY);
 	expect("claim overlapping tail",
 	       claim(fd, phys + size / 2, size / 2, NULL), -EBUSY);
-	ra = (struct devmem_region_arg){ .abi = DEVMEM_ABI_VERSION, .id = id };
+	ra = (struct devmem_region_arg){.abi = DEVMEM_ABI_VERSION, .id = id};
 	expect("region info", dm_ioctl(fd, DEVMEM_IOC_REGION_INFO, &ra), 0);
 	expect("region info phys matches", ra.phys == phys, 1);
 	ra.id = 63;
@@ -187,12 +186,10 @@ int main(int argc, char **argv)
 	/* 5. metadata window */
 	for (size_t i = 0; i < sizeof(buf); i++)
 		buf[i] = (unsigned char)(i * 7);
-	expect("meta write", meta_io(fd, id, DEVMEM_IOC_META_WRITE, 0,
-				     sizeof(buf), buf),
-	       0);
-	expect("meta read", meta_io(fd, id, DEVMEM_IOC_META_READ, 0,
-				    sizeof(back), back),
-	       0);
+	expect("meta write",
+	       meta_io(fd, id, DEVMEM_IOC_META_WRITE, 0, sizeof(buf), buf), 0);
+	expect("meta read",
+	       meta_io(fd, id, DEVMEM_IOC_META_READ, 0, sizeof(back), back), 0);
 	expect("meta bytes read back equal",
 	       memcmp(buf, back, sizeof(buf)) == 0, 1);
 	expect("meta write past window",
@@ -205,18 +202,17 @@ int main(int argc, char **argv)
 	       meta_io(fd, id, DEVMEM_IOC_META_READ, 0, 64, (void *)8),
 	       -EFAULT);
 	memset(buf, 0, sizeof(buf));
-	expect("meta zeroed", meta_io(fd, id, DEVMEM_IOC_META_WRITE, 0,
-				      sizeof(buf), buf),
-	       0);
+	expect("meta zeroed",
+	       meta_io(fd, id, DEVMEM_IOC_META_WRITE, 0, sizeof(buf), buf), 0);
 
 	/* 6. hostile namespace maps */
-	na = (struct devmem_ns_arg){ .id = id,
-				     .index = 0,
-				     .resv_offset = DEVMEM_META_SIZE,
-				     .offset = DEVMEM_META_SIZE + 3 * SZ_2M,
-				     .size = 64 * SZ_2M,
-				     .align = 4096,
-				     .map = DEVMEM_MAP_MEM };
+	na = (struct devmem_ns_arg){.id = id,
+				    .index = 0,
+				    .resv_offset = DEVMEM_META_SIZE,
+				    .offset = DEVMEM_META_SIZE + 3 * SZ_2M,
+				    .size = 64 * SZ_2M,
+				    .align = 4096,
+				    .map = DEVMEM_MAP_MEM};
 	{
 		struct devmem_ns_arg bad = na;
 
@@ -248,9 +244,11 @@ int main(int argc, char **argv)
 		expect("unclaimed region", ns_map(fd, &bad), -ENOENT);
 		bad = na;
 		bad.map = DEVMEM_MAP_DEV;
-		bad.size = 200 * SZ_2M * 2; /* spans whole sections, no memmap room */
+		bad.size = 200 * SZ_2M *
+			   2; /* spans whole sections, no memmap room */
 		bad.resv_offset = bad.offset - SZ_2M;
-		expect("dev map without memmap room", ns_map(fd, &bad), -ENOSPC);
+		expect("dev map without memmap room", ns_map(fd, &bad),
+		       -ENOSPC);
 	}
 
 	/* 7. a good map, data through the dax node */

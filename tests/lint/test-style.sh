@@ -1,0 +1,39 @@
+#!/bin/bash
+# Style gate: userspace C is clang-format clean (repo .clang-format) and
+# cppcheck finds nothing; the module is checkpatch-clean when a kernel
+# source tree's scripts/checkpatch.pl is at hand (CHECKPATCH=path).
+set -E -o pipefail
+trap 'echo "FAIL: ${BASH_SOURCE[0]##*/}:$LINENO: $BASH_COMMAND" >&2' ERR
+cd "$(dirname "$0")/../.."
+mapfile -t user < <(git ls-files 'libdevmem/*.[ch]' 'cli/*.[ch]' 'tests/unit/*.c' 'tests/kmod/*.c' 'tests/fuzz/*.[ch]')
+[ ${#user[@]} -gt 10 ] || { echo "FAIL: no sources found"; exit 1; }
+
+echo "1. clang-format: ${#user[@]} files"
+clang-format --dry-run -Werror "${user[@]}"
+
+echo "2. cppcheck"
+cppcheck -q --std=c11 --enable=warning,style,performance --error-exitcode=1 \
+	--inline-suppr -Iinclude/uapi -Ilibdevmem "${user[@]}"
+
+# checkpatch.pl from Debian's linux-source package (make deps installs it),
+# unpacked once into build/checkpatch
+cp=${CHECKPATCH:-}
+tarball=$(ls /usr/src/linux-source-*.tar.xz 2>/dev/null | head -n 1)
+if [ -z "$cp" ] && [ -n "$tarball" ]; then
+	dir=build/checkpatch
+	if ! ls $dir/*/scripts/checkpatch.pl >/dev/null 2>&1; then
+		mkdir -p $dir
+		tar -C $dir -xf "$tarball" --wildcards '*/scripts/checkpatch.pl' \
+			'*/scripts/spelling.txt' '*/scripts/const_structs.checkpatch'
+	fi
+	cp=$(ls $dir/*/scripts/checkpatch.pl | head -n 1)
+fi
+if [ -n "$cp" ]; then
+	echo "3. checkpatch --strict on kmod/ and the uapi header"
+	mapfile -t kern < <(git ls-files "kmod/*.[ch]" include/uapi/linux/devmem.h)
+	out=$("$cp" --no-tree --strict --quiet -f "${kern[@]}" || true)
+	[ -z "$out" ] || { echo "$out"; echo "FAIL: checkpatch"; exit 1; }
+else
+	echo "3. checkpatch: no linux-source package nor CHECKPATCH=; not run"
+fi
+echo PASS
