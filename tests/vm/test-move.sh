@@ -18,7 +18,8 @@ dimms() { # $1 = move in bytes
 
 step "1. create and fill namespaces at the original placement"
 # shellcheck disable=SC2046
-vm boot1 $(dimms 0) --shared "$WORK" -- tests/vm/guest/move-create.sh "$WORK"
+vm boot1 $(dimms 0) --shared "$WORK" -- tests/vm/guest/move-create.sh "$WORK" \
+	"$base0" "$base1"
 
 n=2
 for move in 4096 1048576 $((2097152 + 4096)); do

@@ -10,7 +10,7 @@ devmemctl assemble >"$out/$boot-assemble.json"
 devmemctl list -N >"$out/$boot.json"
 for name in alpha beta gamma delta; do
 	q=".[] | select(.name == \"$name\")"
-	for f in uuid size region map align; do
+	for f in uuid size map align offset; do
 		was=$(jq -r "$q | .$f" "$out/created.json")
 		now=$(jq -r "$q | .$f" "$out/$boot.json")
 		[ "$was" = "$now" ] || { echo "$name: $f was $was, now $now" >&2; exit 1; }
