@@ -6,6 +6,7 @@
 # both DIMMs by 4 KiB, 1 MiB and 2 MiB + 4 KiB from where they were
 # created, run `devmemctl assemble`, and read every namespace back: same
 # name, uuid and size, identical sha256.
+# DEVMEM_MOVES="BYTES ..." replaces the list of moves (4 KiB multiples).
 . "$(dirname "$0")/testlib.sh"
 require_build
 
@@ -22,7 +23,9 @@ vm boot1 $(dimms 0) --shared "$WORK" -- tests/vm/guest/move-create.sh "$WORK" \
 	"$base0" "$base1"
 
 n=2
-for move in 4096 1048576 $((2097152 + 4096)); do
+for move in ${DEVMEM_MOVES:-4096 1048576 $((2097152 + 4096))}; do
+	[ $((move % 4096)) -eq 0 ] && [ "$move" -lt $((G * 8)) ] ||
+		fail "DEVMEM_MOVES: $move is not a 4 KiB multiple below 8 GiB"
 	step "$n. move both DIMMs by $move bytes, assemble, verify"
 	# shellcheck disable=SC2046
 	vm "boot$n" $(dimms "$move") --shared "$WORK" -- \
