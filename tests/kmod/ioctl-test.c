@@ -3,6 +3,9 @@
  * Drive /dev/devmem with raw ioctls, good and hostile, on one claimable
  * pmem range. Run as root in the VM with the region disabled in libnvdimm:
  *   ioctl-test PHYS SIZE
+ * Two more modes check a single refusal each:
+ *   ioctl-test --busy PHYS SIZE    the range is owned by another driver
+ *   ioctl-test --no-cap PHYS SIZE  run without CAP_SYS_ADMIN
  * Prints one line per check and exits non-zero if any check failed.
  */
 #include <errno.h>
@@ -114,6 +117,31 @@ static int dax_rw(const char *node, uint64_t size)
 	return rc;
 }
 
+/* the --busy and --no-cap modes */
+static int refusal(int fd, const char *mode, uint64_t phys, uint64_t size)
+{
+	struct devmem_version v = {0};
+	unsigned char buf[64];
+
+	if (!strcmp(mode, "--busy")) {
+		expect("claim a range another driver owns",
+		       claim(fd, phys, size, NULL), -EBUSY);
+	} else if (!strcmp(mode, "--no-cap")) {
+		expect("version without CAP_SYS_ADMIN",
+		       dm_ioctl(fd, DEVMEM_IOC_VERSION, &v), 0);
+		expect("claim without CAP_SYS_ADMIN",
+		       claim(fd, phys, size, NULL), -EPERM);
+		expect("meta read without CAP_SYS_ADMIN",
+		       meta_io(fd, 0, DEVMEM_IOC_META_READ, 0, sizeof(buf),
+			       buf),
+		       -EPERM);
+	} else {
+		fprintf(stderr, "unknown mode %s\n", mode);
+		return 2;
+	}
+	return failures ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct devmem_version v = {0};
@@ -122,11 +150,16 @@ int main(int argc, char **argv)
 	uint64_t phys, size, id = 0, id2;
 	static unsigned char buf[DEVMEM_META_SIZE], back[DEVMEM_META_SIZE];
 	char node[64];
+	const char *mode = NULL;
 	struct stat st;
 	int fd;
 
-	if (argc != 3) {
-		fprintf(stderr, "usage: %s PHYS SIZE\n", argv[0]);
+	if (argc == 4 && argv[1][0] == '-') {
+		mode = argv[1];
+		argv++; /* PHYS SIZE follow the mode */
+	} else if (argc != 3) {
+		fprintf(stderr, "usage: %s [--busy|--no-cap] PHYS SIZE\n",
+			argv[0]);
 		return 2;
 	}
 	phys = strtoull(argv[1], NULL, 0);
@@ -136,6 +169,8 @@ int main(int argc, char **argv)
 		perror("/dev/devmem");
 		return 1;
 	}
+	if (mode)
+		return refusal(fd, mode, phys, size);
 
 	/* 1. version handshake */
 	expect("version", dm_ioctl(fd, DEVMEM_IOC_VERSION, &v), 0);
