@@ -8,6 +8,7 @@
 # Every namespace here keeps its struct pages in RAM (the stock one with
 # -M mem, "keep" is smaller than a 128 MiB section): a memmap in the device
 # is rewritten by the kernel on every boot, by design, stock and devmem.
+# Boot 3 then takes both other regions with --force.
 . "$(dirname "$0")/testlib.sh"
 require_build
 
@@ -28,4 +29,10 @@ vm boot2 "${dimms[@]}" -- tests/vm/guest/errors.sh bad
 step "3. media unchanged by boot 2"
 after=$(sha256sum "$nv0" "$nv1" "$nv2")
 [ "$before" = "$after" ] || fail "DIMM images changed: $before -> $after"
+
+step "4. --force takes the foreign and the stock region; assemble twice"
+vm boot3 "${dimms[@]}" -- tests/vm/guest/errors.sh force
+
+step "5. reboot: all three regions assemble"
+vm boot4 "${dimms[@]}" -- tests/vm/guest/errors.sh reboot
 echo PASS
