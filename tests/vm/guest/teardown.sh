@@ -13,6 +13,12 @@ test -c "/dev/$dax"
 echo "1. daxctl sees a normal device-dax"
 daxctl list -d "$dax" | jq -e ".[0].chardev == \"$dax\" and .[0].size == 268435456" >/dev/null
 
+echo "1b. the library example (docs/examples) lists it through libdevmem.so"
+cc -std=c11 -Ilibdevmem -o /tmp/list-namespaces docs/examples/list-namespaces.c \
+	-Llibdevmem -ldevmem
+/tmp/list-namespaces | tee /tmp/list.txt
+grep -qx "region0 t1 268435456 $dax" /tmp/list.txt
+
 echo "2. fio's dev-dax engine writes and verifies"
 fio --name=verify --ioengine=dev-dax --filename="/dev/$dax" --rw=write --bs=2m \
 	--size=64M --verify=crc32c --do_verify=1 --verify_state_save=0 --output=/tmp/fio.txt
