@@ -58,7 +58,7 @@ cli/%.o: cli/%.c cli/*.h libdevmem/*.h include/uapi/linux/devmem.h
 cli/devmemctl: $(CLI_OBJS) libdevmem/libdevmem.a
 	$(CC) -o $@ $(CLI_OBJS) libdevmem/libdevmem.a $(PKG_LIBS)
 
-tests/unit/test-%: tests/unit/test-%.c $(LIB_PURE) libdevmem/*.h
+tests/unit/test-%: tests/unit/test-%.c tests/unit/*.h $(LIB_PURE) libdevmem/*.h
 	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -o $@ $< $(LIB_PURE) -lcmocka
 
 tests/kmod/ioctl-test: tests/kmod/ioctl-test.c include/uapi/linux/devmem.h

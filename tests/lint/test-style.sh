@@ -5,7 +5,7 @@
 set -E -o pipefail
 trap 'echo "FAIL: ${BASH_SOURCE[0]##*/}:$LINENO: $BASH_COMMAND" >&2' ERR
 cd "$(dirname "$0")/../.."
-mapfile -t user < <(git ls-files 'libdevmem/*.[ch]' 'cli/*.[ch]' 'tests/unit/*.c' 'tests/kmod/*.c' 'tests/fuzz/*.[ch]')
+mapfile -t user < <(git ls-files 'libdevmem/*.[ch]' 'cli/*.[ch]' 'tests/unit/*.[ch]' 'tests/kmod/*.c' 'docs/examples/*.c' 'tests/fuzz/*.[ch]')
 [ ${#user[@]} -gt 10 ] || { echo "FAIL: no sources found"; exit 1; }
 
 echo "1. clang-format: ${#user[@]} files"

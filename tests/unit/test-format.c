@@ -16,19 +16,9 @@
 
 #include "format.h"
 #include "layout.h"
+#include "rng.h"
 
 #define META_LEN ((size_t)DM_NR_SLOTS * DM_SLOT_SIZE)
-
-static uint64_t rng_state;
-
-static uint64_t rnd(void)
-{
-	/* xorshift64*, fixed seed: the tests are reproducible */
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return rng_state * 0x2545f4914f6cdd1dull;
-}
 
 static uint32_t rd32(const uint8_t *p)
 {

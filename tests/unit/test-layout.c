@@ -21,6 +21,7 @@
 
 #include "format.h"
 #include "layout.h"
+#include "rng.h"
 
 #define K4		0x1000ull
 #define M2		0x200000ull
@@ -30,15 +31,6 @@
 #define NR_RANDOM_BASES 3000
 
 static uint64_t seed = 0x6465766d656dull; /* "devmem" */
-static uint64_t rng_state;
-
-static uint64_t rnd(void)
-{
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return rng_state * 0x2545f4914f6cdd1dull;
-}
 
 static uint64_t rnd_below(uint64_t n)
 {
