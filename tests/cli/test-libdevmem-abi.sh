@@ -4,7 +4,7 @@
 # and the example program in docs/ builds against libdevmem.so and runs.
 set -E -o pipefail
 trap 'echo "FAIL: ${BASH_SOURCE[0]##*/}:$LINENO: $BASH_COMMAND" >&2' ERR
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 so=libdevmem/libdevmem.so.1
