@@ -24,8 +24,8 @@ sum() { sha256sum "$1" | cut -c1-16; }
 
 if [ "$phase" = create ]; then
 	echo "--- stock: ndctl devdax namespace on $rs ($(cat /sys/bus/nd/devices/"$rs"/resource))"
-	ndctl disable-region "$rs" >/dev/null && ndctl init-labels "$(ndctl list -D -r "$rs" | jq -r '.[0].dev')" >/dev/null &&
-		ndctl enable-region "$rs" >/dev/null
+	ndctl disable-region "$rs" >/dev/null 2>&1 && ndctl init-labels "$(ndctl list -D -r "$rs" | jq -r '.[0].dev')" >/dev/null 2>&1 &&
+		ndctl enable-region "$rs" >/dev/null 2>&1
 	runjq '{dev, mode, size, chardev: .daxregion.devices[0].chardev}' \
 		ndctl create-namespace -r "$rs" -m devdax -a 2M -s 512M
 	head -c 64M /dev/urandom >/tmp/stock
