@@ -47,7 +47,8 @@ struct devmem_ns {
 	struct range pgmap; /* sub-section aligned memremap_pages() range */
 	int dax_region_id;
 	int dax_id;
-	struct platform_device *pdev;
+	struct platform_device *pdev; /* platform data: a pointer to this */
+	int probe_rc; /* written by the probe, read after registration */
 };
 
 /* region.c */

@@ -22,12 +22,6 @@
 
 #define DEVMEM_NS_DRV_NAME "devmem-ns"
 
-/* result of the last probe; written by probe, read after registration */
-struct devmem_ns_pdata {
-	struct devmem_ns *ns;
-	int *probe_rc;
-};
-
 /* memmap a vmem_altmap supplies: whole sections only (x86 vmemmap_populate) */
 static u64 devmem_altmap_need(const struct range *pg)
 {
@@ -135,8 +129,7 @@ static bool devmem_dax_bound(struct device *parent, const struct devmem_ns *ns)
 /* All devm: a failed probe or an unbind undoes everything in reverse. */
 static int devmem_ns_probe(struct platform_device *pdev)
 {
-	const struct devmem_ns_pdata *pd = dev_get_platdata(&pdev->dev);
-	struct devmem_ns *ns = pd->ns;
+	struct devmem_ns *ns = *(struct devmem_ns **)dev_get_platdata(&pdev->dev);
 	struct dev_pagemap pgmap = { .range = ns->pgmap, .nr_range = 1 };
 	struct dax_region *dax_region;
 	struct dev_dax_data data;
@@ -179,7 +172,7 @@ static int devmem_ns_probe(struct platform_device *pdev)
 	if (!devmem_dax_bound(&pdev->dev, ns))
 		rc = -ENXIO;
 out:
-	*pd->probe_rc = rc;
+	ns->probe_rc = rc;
 	return rc;
 }
 
@@ -204,21 +197,21 @@ void devmem_ns_driver_unregister(void)
 
 static int devmem_ns_publish(struct devmem_ns *ns)
 {
-	int probe_rc = -ENODEV;
-	struct devmem_ns_pdata pd = { .ns = ns, .probe_rc = &probe_rc };
 	struct platform_device_info info = {
 		.name = DEVMEM_NS_DRV_NAME,
 		.id = PLATFORM_DEVID_AUTO,
-		.data = &pd,
-		.size_data = sizeof(pd),
+		.data = &ns,
+		.size_data = sizeof(ns),
 	};
 
+	/* probe runs synchronously inside the registration */
+	ns->probe_rc = -ENODEV;
 	ns->pdev = platform_device_register_full(&info);
 	if (IS_ERR(ns->pdev))
 		return PTR_ERR(ns->pdev);
-	if (probe_rc) {
+	if (ns->probe_rc) {
 		platform_device_unregister(ns->pdev);
-		return probe_rc;
+		return ns->probe_rc;
 	}
 	return 0;
 }
