@@ -28,7 +28,13 @@ echo "3. destroy while fio writes through a live mapping"
 fio --name=live --ioengine=dev-dax --filename="/dev/$dax" --rw=randwrite --bs=4k \
 	--size=256M --time_based --runtime=120 --output=/tmp/live.txt 2>/tmp/live.err &
 pid=$!
-sleep 3
+# wait until fio's worker has the device mapped (it forks; any process will do)
+for _ in $(seq 300); do
+	grep -qs "/dev/$dax" /proc/[0-9]*/maps && break
+	sleep 0.1
+done
+grep -qs "/dev/$dax" /proc/[0-9]*/maps
+sleep 1
 kill -0 "$pid" # still writing
 if devmemctl destroy-namespace t1 2>/tmp/destroy.err; then
 	echo "destroy of an active namespace without -f succeeded" >&2
