@@ -44,6 +44,7 @@ static void main_usage(FILE *f)
 		"\nsee 'devmemctl help COMMAND' or 'man devmemctl-COMMAND'\n");
 }
 
+/* The command called @name, or NULL after telling the user there is none. */
 static const struct cmd_struct *find_cmd(const char *name)
 {
 	size_t i;
@@ -51,6 +52,10 @@ static const struct cmd_struct *find_cmd(const char *name)
 	for (i = 0; i < NR_COMMANDS; i++)
 		if (strcmp(commands[i].name, name) == 0)
 			return &commands[i];
+	fprintf(stderr,
+		"devmemctl: '%s' is not a devmemctl command; "
+		"see 'devmemctl --help'\n",
+		name);
 	return NULL;
 }
 
@@ -95,13 +100,8 @@ static int help(int argc, char **argv)
 		return CLI_OK;
 	}
 	cmd = find_cmd(argv[1]);
-	if (!cmd) {
-		fprintf(stderr,
-			"devmemctl: '%s' is not a devmemctl command; "
-			"see 'devmemctl --help'\n",
-			argv[1]);
+	if (!cmd)
 		return CLI_USAGE;
-	}
 	args[0] = argv[1];
 	args[1] = help_opt;
 	args[2] = NULL;
@@ -137,12 +137,7 @@ int main(int argc, char **argv)
 		return finish(CLI_USAGE);
 	}
 	cmd = find_cmd(argv[1]);
-	if (!cmd) {
-		fprintf(stderr,
-			"devmemctl: '%s' is not a devmemctl command; "
-			"see 'devmemctl --help'\n",
-			argv[1]);
+	if (!cmd)
 		return finish(CLI_USAGE);
-	}
 	return finish(run(cmd, argc - 1, argv + 1));
 }
