@@ -45,6 +45,7 @@ struct devmem_ns {
 	u64 map; /* enum devmem_map */
 	struct range data; /* physical data range */
 	struct range pgmap; /* sub-section aligned memremap_pages() range */
+	u64 altmap_reserve; /* metadata bytes at the head of pgmap (map=dev) */
 	int dax_region_id;
 	int dax_id;
 	struct platform_device *pdev; /* platform data: a pointer to this */

@@ -66,8 +66,9 @@ static int devmem_ns_place(struct devmem_region *r,
 			DEVMEM_PAGE_SIZE) ||
 	    !arg->size || arg->offset + arg->size < arg->offset)
 		return -EINVAL;
-	if (arg->resv_offset < DEVMEM_META_SIZE ||
-	    arg->resv_offset > arg->offset || arg->offset + arg->size > r->size)
+	/* the reservation may cover the metadata; the data never does */
+	if (arg->offset < DEVMEM_META_SIZE || arg->resv_offset > arg->offset ||
+	    arg->offset + arg->size > r->size)
 		return -ERANGE;
 
 	data_end = r->phys + arg->offset + arg->size;
@@ -82,9 +83,21 @@ static int devmem_ns_place(struct devmem_region *r,
 			 r->id, arg->index, ns->pgmap.start, ns->pgmap.end);
 		return -ERANGE;
 	}
-	if (arg->map == DEVMEM_MAP_DEV &&
-	    devmem_altmap_need(&ns->pgmap) > ns->data.start - ns->pgmap.start)
-		return -ENOSPC;
+	/*
+	 * The altmap hands out memmap between the metadata and the data, in
+	 * blocks aligned to their 2 MiB size (altmap_alloc_block_buf()).
+	 */
+	ns->altmap_reserve = 0;
+	if (ns->pgmap.start < r->phys + DEVMEM_META_SIZE)
+		ns->altmap_reserve = r->phys + DEVMEM_META_SIZE - ns->pgmap.start;
+	if (arg->map == DEVMEM_MAP_DEV) {
+		u64 first = ALIGN(ns->pgmap.start + ns->altmap_reserve, PMD_SIZE);
+		u64 need = devmem_altmap_need(&ns->pgmap);
+
+		if (need && (first > ns->data.start ||
+			     need > ns->data.start - first))
+			return -ENOSPC;
+	}
 	if (devmem_pgmap_taken(&ns->pgmap))
 		return -EBUSY;
 
@@ -140,7 +153,9 @@ static int devmem_ns_probe(struct platform_device *pdev)
 		struct vmem_altmap altmap = {
 			.base_pfn = PHYS_PFN(ns->pgmap.start),
 			.end_pfn = PHYS_PFN(ns->pgmap.end),
-			.free = PHYS_PFN(ns->data.start - ns->pgmap.start),
+			.reserve = PHYS_PFN(ns->altmap_reserve),
+			.free = PHYS_PFN(ns->data.start - ns->pgmap.start -
+					 ns->altmap_reserve),
 		};
 
 		memcpy(&pgmap.altmap, &altmap, sizeof(altmap));

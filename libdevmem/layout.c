@@ -94,6 +94,26 @@ static uint64_t pad_for(uint64_t size, uint32_t map, uint64_t extra)
 	return DM_GUARD + extra + DM_SUBSECTION * n;
 }
 
+/* The alignment extra in a front pad: what is above DM_GUARD + 2M n. */
+static uint64_t pad_extra(uint64_t pad)
+{
+	return pad >= DM_GUARD ? (pad - DM_GUARD) % DM_SUBSECTION : 0;
+}
+
+/*
+ * Lowest reservation start for a namespace with this front pad: a map=dev
+ * namespace that needs memmap blocks keeps its reservation off the
+ * metadata. (Were its pgmap to cover the metadata, the kernel's altmap
+ * would skip it and start its 2 MiB-aligned blocks one sub-section later;
+ * starting at DM_META_SIZE costs the same and keeps one rule.)
+ */
+static uint64_t min_resv(uint64_t pad, uint64_t size, uint32_t map)
+{
+	uint64_t extra = pad_extra(pad);
+
+	return pad_for(size, map, extra) > DM_GUARD + extra ? DM_META_SIZE : 0;
+}
+
 uint64_t dm_front_pad(uint64_t size, uint32_t map)
 {
 	if (size > DM_SIZE_LIMIT)
@@ -108,9 +128,7 @@ uint64_t dm_front_pad(uint64_t size, uint32_t map)
  */
 static uint64_t pad_needed(uint64_t pad, uint64_t size, uint32_t map)
 {
-	uint64_t extra = pad >= DM_GUARD ? (pad - DM_GUARD) % DM_SUBSECTION : 0;
-
-	return pad_for(size, map, extra);
+	return pad_for(size, map, pad_extra(pad));
 }
 
 void dm_pgmap_range(uint64_t base, const struct dm_ns *ns, uint64_t *start,
@@ -165,13 +183,17 @@ static uint64_t usable_end(const struct dm_layout *l)
 	return l->region_size > DM_GUARD ? l->region_size - DM_GUARD : 0;
 }
 
-/* Free gaps between reservations, in [DM_META_SIZE, usable_end), ascending.
- * Returns how many; @gap has room for DM_NS_MAX + 1. */
+/*
+ * Free gaps between reservations, in [0, usable_end), ascending. The first
+ * reservation may start at 0: its front pad (>= DM_GUARD) covers the
+ * metadata, so the metadata costs no capacity of its own.
+ * Returns how many; @gap has room for DM_NS_MAX + 1.
+ */
 static unsigned int free_gaps(const struct dm_layout *l, struct span *gap)
 {
 	struct span sp[DM_NS_MAX];
 	unsigned int n = sorted_spans(l, sp), ng = 0;
-	uint64_t cur = DM_META_SIZE, lim = usable_end(l);
+	uint64_t cur = 0, lim = usable_end(l);
 
 	for (unsigned int i = 0; i <= n; i++) {
 		uint64_t next = i < n ? sp[i].start : lim;
@@ -210,19 +232,30 @@ static uint64_t align_extra(const struct dm_place_req *req, uint64_t resv)
 	return (DM_SUBSECTION - at) % DM_SUBSECTION;
 }
 
-/* Largest multiple of @align (at least @align) whose size plus pad fits in
- * @room bytes, or 0. size + pad_for(size) is strictly increasing. */
-static uint64_t gap_max(uint64_t room, uint32_t align, uint32_t map,
+/* Does a namespace of @size with pad_for(size, map, extra) fit in the gap? */
+static bool gap_fits(const struct span *gap, uint64_t size, uint32_t map,
+		     uint64_t extra)
+{
+	uint64_t pad = pad_for(size, map, extra), start = gap->start;
+
+	if (start < min_resv(pad, size, map))
+		start = min_resv(pad, size, map);
+	return start < gap->end && pad + size <= gap->end - start;
+}
+
+/* Largest multiple of @align (at least @align) that fits in @gap, or 0.
+ * The space a size needs grows with the size, so bisection finds it. */
+static uint64_t gap_max(const struct span *gap, uint32_t align, uint32_t map,
 			uint64_t extra)
 {
-	uint64_t lo = 0, hi = room / align; /* in units of align */
+	uint64_t lo = 0, hi = (gap->end - gap->start) / align; /* in aligns */
 
 	if (hi > DM_SIZE_LIMIT / align)
 		hi = DM_SIZE_LIMIT / align;
 	while (lo < hi) {
 		uint64_t mid = lo + (hi - lo + 1) / 2, s = mid * align;
 
-		if (s + pad_for(s, map, extra) <= room)
+		if (gap_fits(gap, s, map, extra))
 			lo = mid;
 		else
 			hi = mid - 1;
@@ -251,7 +284,7 @@ uint64_t dm_layout_max_size(const struct dm_layout *l, uint32_t align,
 		return 0;
 	ng = free_gaps(l, gap);
 	for (unsigned int i = 0; i < ng; i++) {
-		uint64_t s = gap_max(gap[i].end - gap[i].start, align, map, 0);
+		uint64_t s = gap_max(&gap[i], align, map, 0);
 
 		if (s > best)
 			best = s;
@@ -265,13 +298,19 @@ static bool first_fit(const struct span *gap, unsigned int ng,
 		      bool aligned, struct dm_ns *out)
 {
 	for (unsigned int i = 0; i < ng; i++) {
-		uint64_t extra = aligned ? align_extra(req, gap[i].start) : 0;
+		uint64_t start = gap[i].start;
+		uint64_t extra = aligned ? align_extra(req, start) : 0;
 		uint64_t pad = pad_for(size, req->map, extra);
 
-		if (pad + size > gap[i].end - gap[i].start)
+		if (start < min_resv(pad, size, req->map)) {
+			start = min_resv(pad, size, req->map);
+			extra = aligned ? align_extra(req, start) : 0;
+			pad = pad_for(size, req->map, extra);
+		}
+		if (start >= gap[i].end || pad + size > gap[i].end - start)
 			continue;
-		out->resv_offset = gap[i].start;
-		out->offset = gap[i].start + pad;
+		out->resv_offset = start;
+		out->offset = start + pad;
 		out->size = size;
 		out->mode = DM_MODE_DEVDAX;
 		out->align = req->align;
@@ -379,11 +418,11 @@ static int check_ns(const struct dm_layout *l, unsigned int i, char *err,
 			    "namespace %u: size 0x%llx is not a non-zero "
 			    "multiple of its alignment 0x%x",
 			    i, (unsigned long long)ns->size, ns->align);
-	if (ns->resv_offset < DM_META_SIZE)
+	if (ns->offset < DM_META_SIZE)
 		return fail(err, errlen, -EINVAL,
-			    "namespace %u: reservation 0x%llx overlaps the "
+			    "namespace %u: data at 0x%llx overlaps the "
 			    "metadata (first 0x%llx bytes)",
-			    i, (unsigned long long)ns->resv_offset,
+			    i, (unsigned long long)ns->offset,
 			    (unsigned long long)DM_META_SIZE);
 	if (ns->offset < ns->resv_offset)
 		return fail(err, errlen, -EINVAL,
@@ -408,6 +447,13 @@ static int check_ns(const struct dm_layout *l, unsigned int i, char *err,
 			    i, (unsigned long long)ns->size, DM_SIZE_LIMIT);
 	pad = ns->offset - ns->resv_offset;
 	need = pad_needed(pad, ns->size, ns->map);
+	if (ns->resv_offset < min_resv(pad, ns->size, ns->map))
+		return fail(err, errlen, -EINVAL,
+			    "namespace %u: reservation 0x%llx of a map=dev "
+			    "namespace with memmap blocks starts in the "
+			    "metadata (first 0x%llx bytes)",
+			    i, (unsigned long long)ns->resv_offset,
+			    (unsigned long long)DM_META_SIZE);
 	if (pad < need)
 		return fail(
 			err, errlen, -EINVAL,

@@ -261,7 +261,8 @@ int main(int argc, char **argv)
 		expect("unaligned offset", ns_map(fd, &bad), -EINVAL);
 		bad = na;
 		bad.resv_offset = 0;
-		expect("reservation over metadata", ns_map(fd, &bad), -ERANGE);
+		bad.offset = DEVMEM_META_SIZE / 2;
+		expect("data over metadata", ns_map(fd, &bad), -ERANGE);
 		bad = na;
 		bad.size = size;
 		expect("data past region end", ns_map(fd, &bad), -ERANGE);
@@ -279,8 +280,8 @@ int main(int argc, char **argv)
 		expect("unclaimed region", ns_map(fd, &bad), -ENOENT);
 		bad = na;
 		bad.map = DEVMEM_MAP_DEV;
-		bad.size = 200 * SZ_2M *
-			   2; /* spans whole sections, no memmap room */
+		/* spans whole sections, no memmap room */
+		bad.size = (size - bad.offset - 2 * SZ_2M) & ~(SZ_2M - 1);
 		bad.resv_offset = bad.offset - SZ_2M;
 		expect("dev map without memmap room", ns_map(fd, &bad),
 		       -ENOSPC);
@@ -340,6 +341,44 @@ int main(int argc, char **argv)
 		 (unsigned long long)na.dax_region,
 		 (unsigned long long)na.dax_id);
 	expect("dax node gone", stat(node, &st), -1);
+
+	/*
+	 * 10. the first reservation may start at 0, over the metadata: a
+	 * map=dev namespace's altmap must then skip the metadata pages
+	 * (altmap reserve) when the pgmap covers them (a 2 MiB-aligned base).
+	 */
+	{
+		struct devmem_ns_arg head = na;
+		uint64_t n = size / SZ_128M + 1; /* memmap blocks: ample */
+
+		head.index = 2;
+		head.map = DEVMEM_MAP_DEV;
+		head.resv_offset = 0;
+		head.offset = SZ_2M - 4096 + 2 * SZ_2M * n;
+		head.size = (size - head.offset - SZ_2M) & ~(uint64_t)4095;
+		for (size_t i = 0; i < sizeof(buf); i++)
+			buf[i] = (unsigned char)(i * 13 + 1);
+		expect("meta pattern",
+		       meta_io(fd, id, DEVMEM_IOC_META_WRITE, 0, sizeof(buf),
+			       buf),
+		       0);
+		expect("map dev ns over the metadata", ns_map(fd, &head), 0);
+		printf("     pgmap [%#llx-%#llx) region at %#llx\n",
+		       (unsigned long long)head.pgmap_start,
+		       (unsigned long long)head.pgmap_end,
+		       (unsigned long long)phys);
+		snprintf(node, sizeof(node), "/dev/dax%llu.%llu",
+			 (unsigned long long)head.dax_region,
+			 (unsigned long long)head.dax_id);
+		expect("head dax read back", dax_rw(node, head.size), 0);
+		expect("unmap head ns", ns_unmap(fd, id, 2), 0);
+		expect("meta read",
+		       meta_io(fd, id, DEVMEM_IOC_META_READ, 0, sizeof(back),
+			       back),
+		       0);
+		expect("metadata untouched by memmap and data",
+		       memcmp(buf, back, sizeof(buf)) == 0, 1);
+	}
 	expect("release", release(fd, id), 0);
 	expect("release again", release(fd, id), -ENOENT);
 	expect("claim again after release", claim(fd, phys, size, &id2), 0);

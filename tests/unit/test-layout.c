@@ -159,6 +159,26 @@ static uint64_t whole_sections(uint64_t s, uint64_t e)
 	return e > first ? (e - first) / SEC : 0;
 }
 
+/*
+ * Where the altmap of a pgmap starting at @s hands out its first 2 MiB
+ * memmap block: at @s, or, when the pgmap covers the metadata (kmod/ns.c:
+ * altmap.reserve), at the first 2 MiB boundary past it (the kernel's
+ * altmap_alloc_block_buf() aligns each block to its size).
+ */
+static uint64_t altmap_start(uint64_t b, uint64_t s)
+{
+	uint64_t m = b + DM_META_SIZE;
+
+	return s < m ? (m + M2 - 1) / M2 * M2 : s;
+}
+
+/* Where the first namespace of an empty region starts its reservation:
+ * at 0 (over the metadata), unless it is map=dev with memmap blocks. */
+static uint64_t first_resv(uint64_t size, uint32_t map)
+{
+	return dm_front_pad(size, map) > DM_GUARD ? DM_META_SIZE : 0;
+}
+
 /* The invariant, at physical base @b. */
 static void verify_base(const struct dm_layout *l, uint64_t b)
 {
@@ -181,15 +201,22 @@ static void verify_base(const struct dm_layout *l, uint64_t b)
 				 ", 0x%" PRIx64 ") misses data [0x%" PRIx64
 				 ", 0x%" PRIx64 ")",
 				 b, i, s, e, ds, de);
-		if (s < b + DM_META_SIZE || e > b + l->region_size)
+		if (s < b || e > b + l->region_size)
 			fail_msg("base 0x%" PRIx64 " ns %u: pgmap [0x%" PRIx64
 				 ", 0x%" PRIx64 ") outside the region",
 				 b, i, s, e);
-		if (ns->map == DM_MAP_DEV && whole_sections(s, e) * M2 > ds - s)
+		if (ds < b + DM_META_SIZE)
+			fail_msg("base 0x%" PRIx64 " ns %u: data at 0x%" PRIx64
+				 " overlaps the metadata",
+				 b, i, ds);
+		/* the altmap skips the metadata pages it would cover */
+		if (ns->map == DM_MAP_DEV &&
+		    whole_sections(s, e) * M2 > ds - altmap_start(b, s))
 			fail_msg("base 0x%" PRIx64
 				 " ns %u: altmap needs 0x%" PRIx64
 				 ", has 0x%" PRIx64,
-				 b, i, whole_sections(s, e) * M2, ds - s);
+				 b, i, whole_sections(s, e) * M2,
+				 ds - altmap_start(b, s));
 		p[n].start = s;
 		p[n].end = e;
 		p[n].idx = i;
@@ -337,7 +364,8 @@ static void test_place_single(void **state)
 		int i = must_add(l, sizes[k], v->align, v->map, NULL);
 		const struct dm_ns *ns = &l->ns[i];
 
-		assert_int_equal(ns->resv_offset, DM_META_SIZE);
+		assert_int_equal(ns->resv_offset,
+				 first_resv(sizes[k], v->map));
 		assert_int_equal(ns->offset - ns->resv_offset,
 				 dm_front_pad(sizes[k], v->map));
 		assert_int_equal(ns->size, sizes[k]);
@@ -553,10 +581,10 @@ static void test_enospc_message(void **state)
 	assert_string_equal(err, want);
 	print_message("%s\n", err);
 	assert_int_equal(dm_layout_max_size(l, 0x1000, DM_MAP_MEM),
-			 64 * M - DM_META_SIZE - 2 * DM_GUARD);
+			 64 * M - 2 * DM_GUARD);
 
 	/* too small a region: nothing fits at all */
-	l->region_size = DM_META_SIZE + 2 * DM_GUARD;
+	l->region_size = 2 * DM_GUARD;
 	req.size = 0;
 	assert_int_equal(dm_layout_max_size(l, 0x1000, DM_MAP_MEM), 0);
 	assert_int_equal(dm_layout_place(l, &req, &ns, err, sizeof(err)),
@@ -665,7 +693,8 @@ static void test_prefer_2m_fallback(void **state)
 	assert_int_equal(l->ns[i].size, max);
 	if (v->align == K4) /* no preference: as without a base */
 		assert_int_equal(l->ns[i].offset,
-				 DM_META_SIZE + dm_front_pad(max, v->map));
+				 first_resv(max, v->map) +
+					 dm_front_pad(max, v->map));
 	print_message("largest 0x%" PRIx64 ": data at base+0x%" PRIx64
 		      " (%s)\n",
 		      max, l->ns[i].offset,
@@ -696,7 +725,8 @@ MUT(m_overlap, b->resv_offset = a->offset + a->size - K4;
     b->offset = b->resv_offset + 0x2000 + dm_front_pad(b->size, b->map))
 MUT(m_same_place, b->resv_offset = a->resv_offset; b->offset = a->offset;
     b->size = a->size; b->map = a->map)
-MUT(m_meta, a->resv_offset = 0x10000)
+MUT(m_meta, a->resv_offset = 0; a->offset = 0x10000)
+MUT(m_meta_dev, a->resv_offset = 0)
 MUT(m_beyond, b->offset = l->region_size - DM_GUARD - b->size + K4;
     b->resv_offset = b->offset - dm_front_pad(b->size, b->map))
 MUT(m_beyond_wrap, a->size = UINT64_MAX - a->offset + 1 + 0x1000)
@@ -727,8 +757,11 @@ static const struct mutation mutations[] = {
 	{"valid", m_none, NULL},
 	{"overlap", m_overlap, "overlaps namespace 0"},
 	{"same place", m_same_place, "overlaps namespace 0"},
+	{"map=dev reservation in the metadata", m_meta_dev,
+	 "namespace 0: reservation 0x0 of a map=dev namespace with memmap "
+	 "blocks starts in the metadata"},
 	{"in the metadata", m_meta,
-	 "namespace 0: reservation 0x10000 overlaps the metadata"},
+	 "namespace 0: data at 0x10000 overlaps the metadata"},
 	{"beyond the end", m_beyond, "namespace 1: data [0x"},
 	{"wrap around", m_beyond_wrap, "namespace 0: data [0x"},
 	{"front pad (mem)", m_pad_mem,
@@ -891,12 +924,13 @@ int main(void)
 		MUTATION(24),
 		MUTATION(25),
 		MUTATION(26),
+		MUTATION(27),
 		cmocka_unit_test(test_property_is_tight),
 		cmocka_unit_test(test_capacity),
 	};
 	const char *env = getenv("DEVMEM_TEST_SEED");
 
-	_Static_assert(sizeof(mutations) / sizeof(mutations[0]) == 27,
+	_Static_assert(sizeof(mutations) / sizeof(mutations[0]) == 28,
 		       "list every mutation in main()");
 	if (env)
 		seed = strtoull(env, NULL, 0);
