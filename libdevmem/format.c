@@ -29,6 +29,7 @@
 #define HDR_NS_MAX	  76
 #define HDR_NS_COUNT	  80
 #define HDR_FLAGS	  84
+#define HDR_DAX_REGION	  88
 
 /* Namespace entry field offsets within an entry. */
 #define NS_UUID	       0
@@ -182,6 +183,7 @@ void dm_slot_encode(const struct dm_layout *l, void *slot)
 	put_le32(s + HDR_NS_MAX, DM_NS_MAX);
 	put_le32(s + HDR_NS_COUNT, count);
 	put_le32(s + HDR_FLAGS, 0); /* no header flag is defined in 1.0 */
+	put_le32(s + HDR_DAX_REGION, l->dax_region);
 	put_le64(s + HDR_CSUM, slot_checksum(s));
 }
 
@@ -323,6 +325,7 @@ int dm_slot_decode(const void *slot, struct dm_layout *l, char *why,
 		memcpy(l->region_uuid, s + HDR_REGION_UUID, 16);
 		l->region_size = rsize;
 		l->flags = 0; /* header flags: none defined in 1.x */
+		l->dax_region = get_le32(s + HDR_DAX_REGION);
 	}
 	return 0;
 }

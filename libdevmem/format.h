@@ -42,6 +42,7 @@ struct dm_layout {
 	uint8_t region_uuid[16];
 	uint64_t region_size; /* bytes the layout covers */
 	uint32_t flags;
+	uint32_t dax_region; /* N of /dev/daxN.M at claim time; 0: none */
 	struct dm_ns ns[DM_NS_MAX]; /* index = position in the table */
 };
 

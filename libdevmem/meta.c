@@ -204,24 +204,36 @@ out:
 
 /*
  * Defence before mapping or writing: the layout must pass the layout
- * engine's check and fit the region as found on this boot.
+ * engine's check and fit the region as found on this boot. A region whose
+ * size changed since the layout was written (a DIMM's label area resized:
+ * QEMU keeps it at the end of the DIMM) is taken at its new size when
+ * every namespace still fits; @l->region_size is updated, so the next
+ * update records the new size.
  */
-int devmem_meta_check(struct devmem_region *r, const struct dm_layout *l)
+int devmem_meta_check(struct devmem_region *r, struct dm_layout *l)
 {
+	uint64_t was = l->region_size;
 	char why[256];
 
-	if (l->region_size > r->size) {
-		err(r->ctx,
-		    "%s: the layout covers %llu bytes but the region "
-		    "has only %llu\n",
-		    r->devname, (unsigned long long)l->region_size,
-		    (unsigned long long)r->size);
-		return -EINVAL;
-	}
+	l->region_size = r->size;
 	if (dm_layout_check(l, why, sizeof(why)) < 0) {
-		err(r->ctx, "%s: the layout fails its check: %s\n", r->devname,
-		    why);
+		l->region_size = was;
+		if (was != r->size)
+			err(r->ctx,
+			    "%s: the layout covers %llu bytes but the region "
+			    "has %llu now, and %s\n",
+			    r->devname, (unsigned long long)was,
+			    (unsigned long long)r->size, why);
+		else
+			err(r->ctx, "%s: the layout fails its check: %s\n",
+			    r->devname, why);
 		return -EINVAL;
 	}
+	if (was != r->size)
+		warn(r->ctx,
+		       "%s: the region is %llu bytes now (the layout was "
+		       "written for %llu); every namespace still fits\n",
+		       r->devname, (unsigned long long)r->size,
+		       (unsigned long long)was);
 	return 0;
 }

@@ -129,7 +129,7 @@ struct devmem_meta *devmem_meta_new(struct devmem_ctx *ctx);
 int devmem_meta_read(struct devmem_region *region, struct devmem_meta *m);
 int devmem_meta_update(struct devmem_region *region, struct devmem_meta *m,
 		       const struct dm_layout *next);
-int devmem_meta_check(struct devmem_region *region, const struct dm_layout *l);
+int devmem_meta_check(struct devmem_region *region, struct dm_layout *l);
 
 /* region.c */
 int devmem_regions_init(struct devmem_ctx *ctx);

@@ -555,11 +555,14 @@ static void region_enable(struct devmem_region *r, bool was_enabled)
 		    r->devname, strerror(-rc));
 }
 
-/* claim step 4 */
-static int region_claim_ioctl(struct devmem_region *r)
+/*
+ * claim step 4: the module claims the region's range as devmem region id
+ * @want if that id is free, else the lowest free one. The id names the
+ * region's devices: id I -> /dev/dax(100+I).M.
+ */
+static int region_claim_ioctl(struct devmem_region *r, uint64_t want)
 {
-	/* ask for the nd region's number: region0 -> /dev/dax100.M */
-	uint64_t id = ndctl_region_get_id(r->ndr);
+	uint64_t id = want;
 	int rc;
 
 	rc = devmem_kern_region_claim(r->ctx, r->phys, r->size, &id);
@@ -576,12 +579,49 @@ static int region_claim_ioctl(struct devmem_region *r)
 	return 0;
 }
 
+/*
+ * Give a region assembled under a temporary id the id its layout records
+ * (layout.dax_region), so its namespaces keep their /dev/daxN.M names
+ * whatever order the DIMMs come in. Best effort: when that id is taken,
+ * the region keeps the one it has. Nothing is mapped yet.
+ */
+static int region_take_recorded_id(struct devmem_region *r,
+				   const struct dm_layout *l)
+{
+	uint64_t want = l->dax_region - DEVMEM_DAX_REGION_BASE, was = r->id;
+	int rc;
+
+	if (l->dax_region < DEVMEM_DAX_REGION_BASE ||
+	    want >= r->ctx->ver.max_regions || want == r->id)
+		return 0;
+	rc = devmem_kern_region_release(r->ctx, r->id);
+	if (rc < 0)
+		return rc;
+	r->claimed = false;
+	rc = region_claim_ioctl(r, want);
+	if (rc < 0)
+		return rc;
+	if (r->id != want)
+		info(r->ctx,
+		     "%s: devmem region id %llu (/dev/dax%llu.*) is taken; "
+		     "using %llu\n",
+		     r->devname, (unsigned long long)want,
+		     (unsigned long long)l->dax_region,
+		     (unsigned long long)r->id);
+	else
+		dbg(r->ctx, "%s: devmem region id %llu -> %llu (recorded)\n",
+		    r->devname, (unsigned long long)was,
+		    (unsigned long long)r->id);
+	return 0;
+}
+
 /* Undo steps 3 and 4: release and hand the region back as found. */
 static void region_give_back(struct devmem_region *r, bool was_enabled)
 {
-	int rc;
+	int rc = 0;
 
-	rc = devmem_kern_region_release(r->ctx, r->id);
+	if (r->claimed)
+		rc = devmem_kern_region_release(r->ctx, r->id);
 	if (rc < 0)
 		err(r->ctx, "%s: cannot release devmem region id %llu: %s\n",
 		    r->devname, (unsigned long long)r->id, strerror(-rc));
@@ -675,6 +715,7 @@ static int region_init_layout(struct devmem_region *r, bool force)
 	}
 	uuid_generate(uu);
 	dm_layout_init(next, uu, r->size);
+	next->dax_region = (uint32_t)(DEVMEM_DAX_REGION_BASE + r->id);
 	rc = devmem_meta_update(r, m, next);
 	if (rc == 0)
 		devmem_region_set_layout(r, m);
@@ -773,7 +814,8 @@ int devmem_region_claim(struct devmem_region *region, unsigned int flags)
 	rc = region_disable(r, &was_enabled, false);
 	if (rc < 0)
 		goto out;
-	rc = region_claim_ioctl(r);
+	/* the nd region's number: region0 -> /dev/dax100.M */
+	rc = region_claim_ioctl(r, ndctl_region_get_id(r->ndr));
 	if (rc < 0) {
 		region_enable(r, was_enabled);
 		goto out;
@@ -825,7 +867,9 @@ static int assemble_new(struct devmem_region *r, struct devmem_meta *m)
 	}
 	if (region_disable(r, &was_enabled, true) < 0)
 		return 0;
-	rc = region_claim_ioctl(r);
+	/* a temporary id, the one a fresh claim is least likely to want,
+	 * until the layout says which id is this region's */
+	rc = region_claim_ioctl(r, r->ctx->ver.max_regions - 1);
 	if (rc < 0) {
 		region_enable(r, was_enabled);
 		return rc;
@@ -836,6 +880,8 @@ static int assemble_new(struct devmem_region *r, struct devmem_meta *m)
 	switch (m->state) {
 	case DM_META_VALID:
 		rc = devmem_meta_check(r, &m->layout);
+		if (rc == 0)
+			rc = region_take_recorded_id(r, &m->layout);
 		if (rc < 0)
 			goto give_back;
 		devmem_region_set_layout(r, m);

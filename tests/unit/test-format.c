@@ -89,6 +89,7 @@ static void make_layout(struct dm_layout *l, unsigned int every, uint64_t seq)
 		uuid[b] = (uint8_t)rnd();
 	dm_layout_init(l, uuid, 0x1000000ull * (DM_NS_MAX + 2));
 	l->seq = seq;
+	l->dax_region = 100 + (uint32_t)(rnd() % 64);
 	for (unsigned int i = 0; i < DM_NS_MAX; i += every)
 		fill_ns(&l->ns[i], i);
 }
@@ -136,6 +137,7 @@ static void assert_layout_equal(const struct dm_layout *a,
 	assert_memory_equal(a->region_uuid, b->region_uuid, 16);
 	assert_int_equal(a->region_size, b->region_size);
 	assert_int_equal(a->flags, b->flags);
+	assert_int_equal(a->dax_region, b->dax_region);
 	assert_memory_equal(a->ns, b->ns, sizeof(a->ns));
 }
 
@@ -191,7 +193,8 @@ static void test_byte_layout(void **state)
 	assert_int_equal(rd32(s + 76), 480);
 	assert_int_equal(rd32(s + 80), DM_NS_MAX / 3);
 	assert_int_equal(rd32(s + 84), 0);
-	for (size_t i = 88; i < 4096; i++)
+	assert_int_equal(rd32(s + 88), l->dax_region);
+	for (size_t i = 92; i < 4096; i++)
 		assert_int_equal(s[i], 0);
 	csum = rd64(s + 32);
 	wr64(s + 32, 0);

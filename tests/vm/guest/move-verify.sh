@@ -1,7 +1,8 @@
 #!/bin/bash
 # Guest side of test-move.sh, later boots: assemble, then every namespace
-# must be back with the same name, uuid and size, and read back through
-# daxio to the sha256 recorded on the first boot. $2 names the boot.
+# must be back with the same name, uuid, size and /dev/daxN.M, and read
+# back through daxio to the sha256 recorded on the first boot. $2 names the
+# boot.
 set -euo pipefail
 out=$1 boot=$2
 trap 'echo "guest FAIL line $LINENO: $BASH_COMMAND" >&2' ERR
@@ -10,7 +11,8 @@ devmemctl assemble >"$out/$boot-assemble.json"
 devmemctl list -N >"$out/$boot.json"
 for name in alpha beta gamma delta; do
 	q=".[] | select(.name == \"$name\")"
-	for f in uuid size map align offset; do
+	# chardev: the same /dev/daxN.M whatever order the regions come in
+	for f in uuid size map align offset chardev; do
 		was=$(jq -r "$q | .$f" "$out/created.json")
 		now=$(jq -r "$q | .$f" "$out/$boot.json")
 		[ "$was" = "$now" ] || { echo "$name: $f was $was, now $now" >&2; exit 1; }
