@@ -41,13 +41,19 @@ static int devmem_count_bytes(struct resource *res, void *arg)
 	return 0;
 }
 
-/* bytes of [phys, phys + size) that firmware described as persistent memory */
+/*
+ * Bytes of [phys, phys + size) that firmware described as persistent
+ * memory: ACPI NFIT ranges, and legacy e820 type-12 ranges (memmap=nn!ss,
+ * served by nd_e820).
+ */
 static u64 devmem_pmem_bytes(u64 phys, u64 size)
 {
 	u64 bytes = 0;
 
 	walk_iomem_res_desc(IORES_DESC_PERSISTENT_MEMORY, IORESOURCE_MEM, phys,
 			    phys + size - 1, &bytes, devmem_count_bytes);
+	walk_iomem_res_desc(IORES_DESC_PERSISTENT_MEMORY_LEGACY, IORESOURCE_MEM,
+			    phys, phys + size - 1, &bytes, devmem_count_bytes);
 	return bytes;
 }
 

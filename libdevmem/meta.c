@@ -16,6 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <ndctl/libndctl.h>
+
 #include "private.h"
 
 struct devmem_meta *devmem_meta_new(struct devmem_ctx *ctx)
@@ -137,6 +139,27 @@ static int meta_verify(struct devmem_region *r, const void *buf,
  * update lock), following the update protocol. On success @m describes
  * what is now on media. The caller holds the update lock.
  */
+/*
+ * Make a written slot durable before the next write starts. The module's
+ * memcpy_flushcache() + wmb reaches the persistence domain of platforms
+ * that flush on power loss (ADR: QEMU's NVDIMMs, e820 pmem). A region with
+ * an explicit flush needs a deep flush through libnvdimm as well: the
+ * host's fsync of the backing file for virtio-pmem, the flush hints of an
+ * NFIT region that has them. Their regionN/deep_flush is writable; for the
+ * others libndctl has no descriptor for it (-EBADF) and nothing is needed.
+ */
+static int meta_flush(struct devmem_region *r)
+{
+	int rc = ndctl_region_deep_flush(r->ndr);
+
+	if (rc == -EBADF)
+		return 0;
+	if (rc < 0)
+		err(r->ctx, "%s: deep flush of the region failed: %s\n",
+		    r->devname, strerror(-rc));
+	return rc;
+}
+
 int devmem_meta_update(struct devmem_region *r, struct devmem_meta *m,
 		       const struct dm_layout *next)
 {
@@ -169,6 +192,8 @@ int devmem_meta_update(struct devmem_region *r, struct devmem_meta *m,
 		rc = devmem_kern_meta_write(r->ctx, r->id,
 					    (uint64_t)order[k] * DM_SLOT_SIZE,
 					    slot, DM_SLOT_SIZE);
+		if (rc == 0)
+			rc = meta_flush(r);
 		if (rc < 0) {
 			err(r->ctx,
 			    "%s: writing metadata slot %u (generation "
