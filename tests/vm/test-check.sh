@@ -8,7 +8,11 @@
 # (/dev/pmemN, a raw namespace). Host: B's metadata area is zero, the rest
 # of B untouched. Boot 3: assemble leaves B alone; check --repair rewrites
 # slot 1; check is clean. Host: A's two slots are equal, A's data area
-# untouched. Namespaces keep their struct pages in RAM (-M mem) so that no
+# untouched; a2 is created (generation 4). The host puts A's slot 0 of
+# boot 2 (generation 2) into slot 1. Boot 4: check names slot 1 as stale
+# and, after a2 is unmapped behind devmemctl's back, entry 1 as not
+# mapped; --repair rewrites the slot and leaves the rest to assemble.
+# Namespaces keep their struct pages in RAM (-M mem) so that no
 # memmap is written into the device.
 . "$(dirname "$0")/testlib.sh"
 require_build
@@ -40,10 +44,20 @@ vm boot2 "${dimms[@]}" -- tests/vm/guest/check.sh torn
 cmp -n $M "$nvB" /dev/zero || fail "B's metadata area is not zero after release"
 [ "$(tail_sum "$nvB")" = "$B_tail" ] || fail "B's data area changed by release"
 B_after=$(sha256sum <"$nvB")
+dd if="$nvA" of="$WORK/gen2.slot" bs=$S count=1 status=none # generation 2
 
 step "4. assemble leaves B alone; check --repair rewrites slot 1"
 vm boot3 "${dimms[@]}" -- tests/vm/guest/check.sh repair
 [ "$(slot "$nvA" 0)" = "$(slot "$nvA" 1)" ] || fail "A: slots differ after repair"
 [ "$(tail_sum "$nvA")" = "$A_tail" ] || fail "A's data area changed"
 [ "$(sha256sum <"$nvB")" = "$B_after" ] || fail "B's image changed in boot 3"
+
+step "5. an old generation in slot 1 (as after an update torn before it)"
+dd if="$WORK/gen2.slot" of="$nvA" bs=$S seek=1 conv=notrunc status=none
+A_stale=$(sha256sum <"$nvA")
+
+step "6. check: slot 1 stale, a namespace unmapped; --repair fixes the slot only"
+vm boot4 "${dimms[@]}" -- tests/vm/guest/check.sh stale
+[ "$(slot "$nvA" 0)" = "$(slot "$nvA" 1)" ] || fail "A: slots differ after repair"
+[ "$(sha256sum <"$nvA")" != "$A_stale" ] || fail "A: repair wrote nothing"
 echo PASS

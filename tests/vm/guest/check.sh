@@ -1,5 +1,5 @@
 #!/bin/bash
-# Guest side of test-check.sh. $1 = create|torn|repair. Regions are found
+# Guest side of test-check.sh. $1 = create|torn|repair|stale. Regions are found
 # by physical address: kernel region numbers do not follow DIMM order.
 set -euo pipefail
 trap 'echo "guest FAIL line $LINENO: $BASH_COMMAND" >&2' ERR
@@ -103,9 +103,37 @@ repair)
 	run 0 devmemctl check -v "$A"
 	has $out "slot 1: valid, generation"
 	devmemctl list -n a1 | jq -e '.[0].state == "active"' >/dev/null
+	devmemctl create-namespace -r "$A" -s 16M -M mem -n a2 >/dev/null
+	;;
+stale)
+	devmemctl assemble >/dev/null
+	devmemctl list -r "$A" | jq -e 'length == 2 and all(.[]; .state == "active")' >/dev/null
+	run 1 devmemctl check "$A"
+	has $out "$A: slot 1: generation 2 is older than slot 0's generation 4"
+	# unmap a2 (entry 1) with a raw DEVMEM_IOC_NS_UNMAP, not through devmemctl
+	dax=$(devmemctl list -n a2 | jq -r '.[0].chardev')
+	id=${dax#dax}
+	id=$((${id%.*} - 100))
+	python3 - "$id" 1 <<'PY'
+import fcntl, os, struct, sys
+fd = os.open("/dev/devmem", os.O_RDWR)
+arg = struct.pack("15Q", 1, int(sys.argv[1]), int(sys.argv[2]), *([0] * 12))
+fcntl.ioctl(fd, (1 << 30) | (len(arg) << 16) | (0xDE << 8) | 0x07, arg)
+PY
+	run 1 devmemctl check --json "$A"
+	jq -e '[.[] | select(.severity == "error") | [.code, .slot, .index]] ==
+		[["slot-stale", 1, null], ["ns-inactive", null, 1]]' $out >/dev/null
+	run 1 devmemctl check --repair "$A"
+	has $out "$A: repaired: slot 1: generation 2 is older"
+	has $out "both slots now hold generation 5"
+	has $out "$A: namespace 1 (\"a2\"): in the layout but not mapped"
+	has $out "$A: 1 finding"
+	devmemctl assemble >/dev/null
+	run 0 devmemctl check "$A"
+	has $out "$A: clean"
 	;;
 *)
-	echo "usage: $0 create|torn|repair" >&2
+	echo "usage: $0 create|torn|repair|stale" >&2
 	exit 2
 	;;
 esac
