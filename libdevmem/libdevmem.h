@@ -10,7 +10,8 @@
  *
  * Threads: a context and its objects are not thread safe; use one context
  * per thread, or serialise calls. Processes: every update of a region (claim,
- * assemble, create, destroy) holds flock(LOCK_EX) on DEVMEM_LOCK_PATH.
+ * assemble, create, destroy, release) and every check holds flock(LOCK_EX)
+ * on DEVMEM_LOCK_PATH.
  */
 #ifndef LIBDEVMEM_H
 #define LIBDEVMEM_H

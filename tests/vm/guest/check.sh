@@ -82,6 +82,7 @@ torn)
 	jq -e '.claimed == false' $out >/dev/null
 	dev=$(blockdev "$B")
 	echo "ok: $B is back as $dev"
+	ndctl list -N -r "$B"
 	ndctl list -N -r "$B" | jq -e '(if type == "array" then .[0] else . end) | .mode == "raw"' >/dev/null
 	devmemctl list | jq -e 'length == 1 and .[0].name == "a1"' >/dev/null
 	run 1 devmemctl release "$B"
