@@ -415,9 +415,49 @@ static void findings_free(struct devmem_finding *f)
 	}
 }
 
+/* A region claimed only for the check: is there devmem metadata at all? */
+static int check_is_devmem(struct check *c)
+{
+	struct devmem_region *r = c->r;
+	struct dm_meta_report *rep;
+	struct dm_layout *l;
+	int rc = 0;
+
+	rep = calloc(1, sizeof(*rep));
+	l = malloc(sizeof(*l));
+	if (!rep || !l) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	switch (dm_meta_inspect(c->buf, DM_META_SIZE, l, rep)) {
+	case DM_META_BLANK:
+		err(r->ctx,
+		    "%s: holds no devmem metadata (the metadata area is "
+		    "blank)\n",
+		    r->devname);
+		rc = -ENODATA;
+		break;
+	case DM_META_FOREIGN:
+		err(r->ctx, "%s: holds no devmem metadata: %s\n", r->devname,
+		    rep->why);
+		rc = -EMEDIUMTYPE;
+		break;
+	default:
+		add(c, DEVMEM_FINDING_INFO, "not-claimed", -1, -1,
+		    "not claimed: checked through a temporary claim, given "
+		    "back after the check; its namespaces are not mapped");
+		break;
+	}
+out:
+	free(l);
+	free(rep);
+	return rc;
+}
+
 static int check_locked(struct check *c, unsigned int flags)
 {
 	struct devmem_region *r = c->r;
+	bool tmp = false, was_enabled = false;
 	unsigned char *buf;
 	int rc;
 
@@ -425,16 +465,17 @@ static int check_locked(struct check *c, unsigned int flags)
 	if (rc < 0)
 		return rc;
 	if (!r->claimed) {
-		err(r->ctx,
-		    "%s: not claimed by devmem, so its metadata cannot be "
-		    "read; 'devmemctl assemble' claims a region that holds a "
-		    "devmem layout\n",
-		    r->devname);
-		return -ENXIO;
+		/* as assemble does: claim it to read it, then give it back */
+		rc = devmem_region_claim_tmp(r, &was_enabled);
+		if (rc < 0)
+			return rc;
+		tmp = true;
 	}
 	buf = malloc(DM_META_SIZE);
-	if (!buf)
-		return -ENOMEM;
+	if (!buf) {
+		rc = -ENOMEM;
+		goto out;
+	}
 	rc = devmem_kern_meta_read(r->ctx, r->id, 0, buf, DM_META_SIZE);
 	if (rc < 0) {
 		err(r->ctx, "%s: cannot read the metadata area: %s\n",
@@ -442,10 +483,15 @@ static int check_locked(struct check *c, unsigned int flags)
 		goto out;
 	}
 	c->buf = buf;
+	if (tmp) {
+		rc = check_is_devmem(c);
+		if (rc < 0)
+			goto out;
+	}
 	check_slots(c);
 	if (c->newest >= 0)
 		rc = check_layout(c, c->slot[c->newest]);
-	if (rc == 0)
+	if (rc == 0 && !tmp)
 		rc = check_kernel(c,
 				  c->newest >= 0 ? c->slot[c->newest] : NULL);
 	if (rc == 0 && c->nomem)
@@ -455,6 +501,8 @@ static int check_locked(struct check *c, unsigned int flags)
 out:
 	c->buf = NULL;
 	free(buf);
+	if (tmp)
+		devmem_region_unclaim_tmp(r, was_enabled);
 	return rc;
 }
 
@@ -477,10 +525,17 @@ out:
  * update protocol, and their findings come back as
  * DEVMEM_FINDING_REPAIRED. The finding objects are only valid during @fn.
  *
+ * A region the module does not hold (assemble refused it, or was not run)
+ * is claimed for the check, as assemble does to read it, and given back
+ * afterwards; its namespaces are not mapped, so the mapping checks are
+ * skipped (a "not-claimed" info finding says so).
+ *
  * Returns the number of DEVMEM_FINDING_ERROR findings (0: consistent), or
- * a negative errno: -ENXIO when the region is not claimed, -ENODEV when
- * the module is not loaded, or the error of a failed read or repair (the
- * findings made before it are still reported).
+ * a negative errno: -ENODATA / -EMEDIUMTYPE when a region that was not
+ * claimed holds no devmem metadata (blank / foreign), -EBUSY when it holds
+ * stock namespaces or cannot be disabled, -ENODEV when the module is not
+ * loaded, or the error of a failed read or repair (the findings made
+ * before it are still reported).
  */
 int devmem_region_check(struct devmem_region *region, unsigned int flags,
 			devmem_check_fn fn, void *userdata)
@@ -552,7 +607,7 @@ devmem_finding_get_severity(const struct devmem_finding *f)
  * "slot-valid", "slot-stale", "slot-differs", "slot-blank",
  * "slot-foreign", "slot-unsupported", "slot-checksum", "slot-invalid",
  * "meta-blank", "meta-corrupt", "region-size", "layout", "ns-inactive",
- * "ns-unknown", "ns-mismatch".
+ * "ns-unknown", "ns-mismatch", "not-claimed" (info).
  */
 const char *devmem_finding_get_code(const struct devmem_finding *f)
 {

@@ -12,6 +12,9 @@
 # boot 2 (generation 2) into slot 1. Boot 4: check names slot 1 as stale
 # and, after a2 is unmapped behind devmemctl's back, entry 1 as not
 # mapped; --repair rewrites the slot and leaves the rest to assemble.
+# The host also writes into B a layout with a duplicate name: assemble
+# refuses it, check (through a temporary claim) names entry 1, writes
+# nothing, and gives B back.
 # Namespaces keep their struct pages in RAM (-M mem) so that no
 # memmap is written into the device.
 . "$(dirname "$0")/testlib.sh"
@@ -55,9 +58,28 @@ vm boot3 "${dimms[@]}" -- tests/vm/guest/check.sh repair
 step "5. an old generation in slot 1 (as after an update torn before it)"
 dd if="$WORK/gen2.slot" of="$nvA" bs=$S seek=1 conv=notrunc status=none
 A_stale=$(sha256sum <"$nvA")
+# B: A's generation 4 layout resized to B, entry 1 renamed to "a1" (a
+# duplicate name), checksum recomputed, in both slots
+python3 - "$nvA" "$nvB" <<'PY'
+import struct, sys
+d = bytearray(open(sys.argv[1], "rb").read(65536))
+struct.pack_into("<Q", d, 56, 256 << 20)
+e = 4096 + 128 * 1
+d[e + 16:e + 80] = b"a1".ljust(64, b"\0")
+struct.pack_into("<Q", d, 32, 0)
+lo = hi = 0
+for i in range(0, len(d), 4):
+    lo = (lo + struct.unpack_from("<I", d, i)[0]) & 0xFFFFFFFF
+    hi = (hi + lo) & 0xFFFFFFFF
+struct.pack_into("<Q", d, 32, hi << 32 | lo)
+with open(sys.argv[2], "r+b") as f:
+    f.write(d + d)
+PY
+B_bad=$(sha256sum <"$nvB")
 
-step "6. check: slot 1 stale, a namespace unmapped; --repair fixes the slot only"
+step "6. check: slot 1 stale, a namespace unmapped, a bad layout on unclaimed B"
 vm boot4 "${dimms[@]}" -- tests/vm/guest/check.sh stale
 [ "$(slot "$nvA" 0)" = "$(slot "$nvA" 1)" ] || fail "A: slots differ after repair"
 [ "$(sha256sum <"$nvA")" != "$A_stale" ] || fail "A: repair wrote nothing"
+[ "$(sha256sum <"$nvB")" = "$B_bad" ] || fail "B's image changed (check of an unclaimed region wrote?)"
 echo PASS

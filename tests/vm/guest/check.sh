@@ -88,7 +88,8 @@ torn)
 	run 1 devmemctl release "$B"
 	has $err "$B: not claimed by devmem"
 	run 1 devmemctl check "$B"
-	has $err "$B: not claimed by devmem"
+	has $err "$B: holds no devmem metadata (the metadata area is blank)"
+	blockdev "$B" >/dev/null # given back after the check's temporary claim
 	;;
 repair)
 	devmemctl assemble >/dev/null
@@ -107,7 +108,9 @@ repair)
 	devmemctl create-namespace -r "$A" -s 16M -M mem -n a2 >/dev/null
 	;;
 stale)
-	devmemctl assemble >/dev/null
+	# B's layout fails its check: assemble says so and exits 1
+	run 1 devmemctl assemble
+	has $err "$B: the layout fails its check: namespace 1: name \"a1\""
 	devmemctl list -r "$A" | jq -e 'length == 2 and all(.[]; .state == "active")' >/dev/null
 	run 1 devmemctl check "$A"
 	has $out "$A: slot 1: generation 2 is older than slot 0's generation 4"
@@ -129,9 +132,21 @@ PY
 	has $out "both slots now hold generation 5"
 	has $out "$A: namespace 1 (\"a2\"): in the layout but not mapped"
 	has $out "$A: 1 finding"
-	devmemctl assemble >/dev/null
+	run 1 devmemctl assemble
 	run 0 devmemctl check "$A"
 	has $out "$A: clean"
+	# B (written by the host) holds a layout whose entry 1 reuses the name
+	# of entry 0: assemble refuses it, check says why
+	devmemctl list -R | jq -e '[.[] | select(.claimed)] | length == 1' >/dev/null
+	run 1 devmemctl check "$B"
+	has $out "$B: layout: namespace 1: name \"a1\" is already used by namespace 0"
+	run 1 devmemctl check --json -v "$B"
+	jq -e '[.[] | select(.severity == "error") | [.code, .index]] == [["layout", 1]]
+		and any(.[]; .code == "not-claimed")' $out >/dev/null
+	run 1 devmemctl check --repair "$B"
+	dev=$(blockdev "$B")
+	echo "ok: $B given back after the check ($dev)"
+	devmemctl list -R | jq -e '[.[] | select(.claimed)] | length == 1' >/dev/null
 	;;
 *)
 	echo "usage: $0 create|torn|repair|stale" >&2
