@@ -295,6 +295,59 @@ static int check_layout(struct check *c, const struct dm_layout *l)
 	return 0;
 }
 
+/* Names and UUIDs must be unique across claimed regions too. */
+static void check_others(struct check *c, const struct dm_layout *l)
+{
+	const struct devmem_region *o;
+	char u1[37];
+
+	for (o = c->r->ctx->regions; o; o = o->next) {
+		const struct dm_layout *ol = o->layout;
+
+		if (o == c->r || !o->claimed ||
+		    o->meta_state != DM_META_VALID || !ol)
+			continue;
+		if (!memcmp(l->region_uuid, ol->region_uuid, 16))
+			add(c, DEVMEM_FINDING_ERROR, "region-duplicate", -1, -1,
+			    "the layout's region UUID %s is also %s's (a "
+			    "copy of another region's metadata?)",
+			    devmem_uuid_str(l->region_uuid, u1), o->devname);
+		for (unsigned int i = 0; i < DM_NS_MAX; i++) {
+			const struct dm_ns *a = &l->ns[i];
+			bool name = false, uu = false;
+
+			if (!(a->flags & DM_NS_FLAG_VALID))
+				continue;
+			for (unsigned int j = 0; j < DM_NS_MAX; j++) {
+				const struct dm_ns *b = &ol->ns[j];
+
+				if (!(b->flags & DM_NS_FLAG_VALID))
+					continue;
+				if (!name && !strcmp(a->name, b->name)) {
+					name = true;
+					add(c, DEVMEM_FINDING_ERROR,
+					    "ns-duplicate", -1, (int)i,
+					    "namespace %u: name \"%s\" is "
+					    "also used by namespace %u of %s",
+					    i, a->name, j, o->devname);
+				}
+				if (!uu && !memcmp(a->uuid, b->uuid, 16)) {
+					uu = true;
+					add(c, DEVMEM_FINDING_ERROR,
+					    "ns-duplicate", -1, (int)i,
+					    "namespace %u (\"%s\"): UUID %s is "
+					    "also used by namespace %u "
+					    "(\"%s\") "
+					    "of %s",
+					    i, a->name,
+					    devmem_uuid_str(a->uuid, u1), j,
+					    b->name, o->devname);
+				}
+			}
+		}
+	}
+}
+
 /* What the module maps on this boot against the layout's entries. */
 static int check_kernel(struct check *c, const struct dm_layout *l)
 {
@@ -491,6 +544,8 @@ static int check_locked(struct check *c, unsigned int flags)
 	check_slots(c);
 	if (c->newest >= 0)
 		rc = check_layout(c, c->slot[c->newest]);
+	if (rc == 0 && c->newest >= 0)
+		check_others(c, c->slot[c->newest]);
 	if (rc == 0 && !tmp)
 		rc = check_kernel(c,
 				  c->newest >= 0 ? c->slot[c->newest] : NULL);
@@ -517,7 +572,8 @@ out:
  * the state of each slot (DEVMEM_FINDING_INFO when valid), a slot that is
  * blank, foreign, torn (checksum), out of range, of an unsupported
  * version, or an older generation than the other; every finding of the
- * layout engine's check of the newest layout, one per entry; entries not
+ * layout engine's check of the newest layout, one per entry; names, UUIDs
+ * and the region UUID also used by another claimed region; entries not
  * mapped on this boot, mappings with no entry, and mappings that differ
  * from their entry. Nothing is written unless DEVMEM_CHECK_REPAIR is set;
  * then the slots that are repairable (devmem_finding_is_repairable()) are
@@ -607,7 +663,8 @@ devmem_finding_get_severity(const struct devmem_finding *f)
  * "slot-valid", "slot-stale", "slot-differs", "slot-blank",
  * "slot-foreign", "slot-unsupported", "slot-checksum", "slot-invalid",
  * "meta-blank", "meta-corrupt", "region-size", "layout", "ns-inactive",
- * "ns-unknown", "ns-mismatch", "not-claimed" (info).
+ * "ns-unknown", "ns-mismatch", "ns-duplicate", "region-duplicate",
+ * "not-claimed" (info).
  */
 const char *devmem_finding_get_code(const struct devmem_finding *f)
 {

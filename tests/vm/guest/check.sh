@@ -140,8 +140,14 @@ PY
 	devmemctl list -R | jq -e '[.[] | select(.claimed)] | length == 1' >/dev/null
 	run 1 devmemctl check "$B"
 	has $out "$B: layout: namespace 1: name \"a1\" is already used by namespace 0"
+	has $out "$B: namespace 1 (\"a1\"): UUID $(devmemctl list -n a2 | jq -r '.[0].uuid') is also used by namespace 1 (\"a2\") of $A"
 	run 1 devmemctl check --json -v "$B"
-	jq -e '[.[] | select(.severity == "error") | [.code, .index]] == [["layout", 1]]
+	# B is a copy of A's layout: besides its own defect, the region UUID
+	# and both entries' names and UUIDs are also A's
+	jq -e '[.[] | select(.severity == "error") | [.code, .index]] ==
+		[["layout", 1], ["region-duplicate", null],
+		 ["ns-duplicate", 0], ["ns-duplicate", 0],
+		 ["ns-duplicate", 1], ["ns-duplicate", 1]]
 		and any(.[]; .code == "not-claimed")' $out >/dev/null
 	run 1 devmemctl check --repair "$B"
 	dev=$(blockdev "$B")
