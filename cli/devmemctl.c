@@ -20,6 +20,8 @@ struct cmd_struct {
 static const struct cmd_struct commands[] = {
 	{"assemble", cmd_assemble,
 	 "bring up the devmem namespaces recorded on the nvdimm regions"},
+	{"check", cmd_check,
+	 "check the metadata of claimed regions; --repair what is safe"},
 	{"claim", cmd_claim,
 	 "make an nvdimm region devmem's, with an empty layout"},
 	{"create-namespace", cmd_create_namespace,
@@ -27,6 +29,8 @@ static const struct cmd_struct commands[] = {
 	{"destroy-namespace", cmd_destroy_namespace,
 	 "remove namespaces; their data is lost"},
 	{"list", cmd_list, "print namespaces or regions as JSON"},
+	{"release", cmd_release,
+	 "give a claimed region back to the stock nvdimm stack"},
 };
 
 #define NR_COMMANDS (sizeof(commands) / sizeof(commands[0]))

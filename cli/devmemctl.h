@@ -50,7 +50,8 @@ struct cli_opt {
 #define OPT_HUMAN                                                              \
 	{                                                                      \
 		"human", 'u', no_argument, NULL,                               \
-			"sizes as strings with binary units (\"512.00 MiB\")"  \
+			"sizes as ndctl -u prints them (\"512.00 MiB (536.87 " \
+			"MB)\")"                                               \
 	}
 #define OPT_FORCE(h)                                                           \
 	{                                                                      \
@@ -100,6 +101,7 @@ struct devmem_region *cli_find_region(struct cli *cli, const char *name);
 
 /* "12345", "0x3000", "512M", "1G", "2MiB": bytes; 0 or -EINVAL/-ERANGE */
 int cli_parse_size(const char *s, unsigned long long *bytes);
+/* ndctl -u: "512.00 MiB (536.87 MB)"; NULL under 5000 KiB (a number then) */
 const char *cli_size_str(unsigned long long bytes, char *buf, size_t len);
 
 /* JSON: flags for the *_to_json() functions */
@@ -117,5 +119,7 @@ int cmd_assemble(int argc, char **argv, struct cli *cli);
 int cmd_create_namespace(int argc, char **argv, struct cli *cli);
 int cmd_destroy_namespace(int argc, char **argv, struct cli *cli);
 int cmd_list(int argc, char **argv, struct cli *cli);
+int cmd_check(int argc, char **argv, struct cli *cli);
+int cmd_release(int argc, char **argv, struct cli *cli);
 
 #endif /* DEVMEMCTL_H */

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * JSON for devmemctl: one *_to_json() per object type. Sizes are numbers,
- * or strings with binary units under CLI_JSON_HUMAN. What is unknown is
- * left out, never printed as null or 0. The shapes are documented in
- * docs/man/devmemctl-list.md and are kept stable.
+ * or under CLI_JSON_HUMAN strings as ndctl -u prints them (from 5000 KiB). What
+ * is unknown is left out, never printed as null or 0. The shapes are documented
+ * in docs/man/devmemctl-list.md and are kept stable.
  */
 #include <stdio.h>
 #include <string.h>
@@ -20,12 +20,10 @@ static void add(struct json_object *o, const char *key, struct json_object *v)
 
 static struct json_object *size_json(unsigned long long v, unsigned int flags)
 {
-	if (flags & CLI_JSON_HUMAN) {
-		char buf[32];
+	char buf[64];
 
-		return json_object_new_string(
-			cli_size_str(v, buf, sizeof(buf)));
-	}
+	if ((flags & CLI_JSON_HUMAN) && cli_size_str(v, buf, sizeof(buf)))
+		return json_object_new_string(buf);
 	return json_object_new_uint64(v);
 }
 

@@ -304,21 +304,35 @@ int cli_parse_size(const char *s, unsigned long long *bytes)
 	return 0;
 }
 
+/*
+ * As ndctl list -u prints sizes (its display_size(), from mdadm):
+ * "512.00 MiB (536.87 MB)" below 2 GiB, "1.50 GiB (1.61 GB)" below 2 TiB,
+ * then TiB (TB); each rounded to the nearest hundredth. Under 5000 KiB
+ * ndctl prints the plain number: NULL is returned then.
+ */
 const char *cli_size_str(unsigned long long bytes, char *buf, size_t len)
 {
-	static const char *const units[] = {"KiB", "MiB", "GiB",
-					    "TiB", "PiB", "EiB"};
-	double v = (double)bytes;
-	int i = -1;
+	static const struct {
+		unsigned long long bin, dec;
+		const char *ib, *b;
+	} u[] = {
+		{1ULL << 20, 1000000ULL, "MiB", "MB"},
+		{1ULL << 30, 1000000000ULL, "GiB", "GB"},
+		{1ULL << 40, 1000000000000ULL, "TiB", "TB"},
+	};
+	unsigned long long q, r, cbin, cdec;
+	unsigned int i = 0;
 
-	if (bytes < 1024) {
-		snprintf(buf, len, "%llu B", bytes);
-		return buf;
-	}
-	while (v >= 1024 && i < 5) {
-		v /= 1024;
-		i++;
-	}
-	snprintf(buf, len, "%.2f %s", v, units[i]);
+	if (bytes < 5000ULL * 1024)
+		return NULL;
+	if (bytes >= 2ULL << 30)
+		i = bytes < 2ULL << 40 ? 1 : 2;
+	/* hundredths, rounded half up as ndctl does, without overflow */
+	q = bytes / u[i].bin;
+	r = bytes % u[i].bin;
+	cbin = q * 100 + (r * 200 / u[i].bin + 1) / 2;
+	cdec = (bytes / (u[i].dec / 200) + 1) / 2;
+	snprintf(buf, len, "%llu.%02llu %s (%llu.%02llu %s)", cbin / 100,
+		 cbin % 100, u[i].ib, cdec / 100, cdec % 100, u[i].b);
 	return buf;
 }

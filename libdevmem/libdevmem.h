@@ -10,7 +10,8 @@
  *
  * Threads: a context and its objects are not thread safe; use one context
  * per thread, or serialise calls. Processes: every update of a region (claim,
- * assemble, create, destroy) holds flock(LOCK_EX) on DEVMEM_LOCK_PATH.
+ * assemble, create, destroy, release) and every check holds flock(LOCK_EX)
+ * on DEVMEM_LOCK_PATH.
  */
 #ifndef LIBDEVMEM_H
 #define LIBDEVMEM_H
@@ -118,6 +119,32 @@ int devmem_ns_spec_set_map(struct devmem_ns_spec *spec, enum devmem_ns_map map);
 int devmem_ns_spec_set_name(struct devmem_ns_spec *spec, const char *name);
 int devmem_ns_spec_set_uuid(struct devmem_ns_spec *spec,
 			    const unsigned char uu[16]);
+
+/* LIBDEVMEM_1.1: release a region; consistency check and repair */
+int devmem_region_release(struct devmem_region *region, unsigned int flags);
+
+/* flags of devmem_region_check() */
+#define DEVMEM_CHECK_REPAIR 0x1u
+
+enum devmem_finding_severity {
+	DEVMEM_FINDING_INFO = 0,     /* a fact, e.g. "slot 0: valid, ..." */
+	DEVMEM_FINDING_ERROR = 1,    /* an inconsistency that remains */
+	DEVMEM_FINDING_REPAIRED = 2, /* an inconsistency the repair fixed */
+};
+
+struct devmem_finding;
+typedef void (*devmem_check_fn)(struct devmem_region *region,
+				const struct devmem_finding *finding,
+				void *userdata);
+int devmem_region_check(struct devmem_region *region, unsigned int flags,
+			devmem_check_fn fn, void *userdata);
+enum devmem_finding_severity
+devmem_finding_get_severity(const struct devmem_finding *f);
+const char *devmem_finding_get_code(const struct devmem_finding *f);
+int devmem_finding_get_slot(const struct devmem_finding *f);
+int devmem_finding_get_index(const struct devmem_finding *f);
+int devmem_finding_is_repairable(const struct devmem_finding *f);
+const char *devmem_finding_get_message(const struct devmem_finding *f);
 
 #ifdef __cplusplus
 } /* extern "C" */

@@ -951,3 +951,34 @@ out:
 	free(m);
 	return rc;
 }
+
+/*
+ * For devmem_region_check() (check.c): claim a region the module does not
+ * hold, as assemble does before reading it, and give it back afterwards.
+ * Refuses (-EBUSY) a region that holds stock namespaces or cannot be
+ * disabled.
+ */
+int devmem_region_claim_tmp(struct devmem_region *r, bool *was_enabled)
+{
+	int rc;
+
+	if (region_has_stock(r)) {
+		err(r->ctx,
+		    "%s: holds namespaces of the stock nvdimm stack; not "
+		    "devmem's\n",
+		    r->devname);
+		return -EBUSY;
+	}
+	rc = region_disable(r, was_enabled, false);
+	if (rc < 0)
+		return rc;
+	rc = region_claim_ioctl(r);
+	if (rc < 0)
+		region_enable(r, *was_enabled);
+	return rc;
+}
+
+void devmem_region_unclaim_tmp(struct devmem_region *r, bool was_enabled)
+{
+	region_give_back(r, was_enabled);
+}

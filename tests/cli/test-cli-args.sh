@@ -37,7 +37,7 @@ err_has() {
 }
 
 [ -x "$D" ] || fail "$D not built; run 'make cli'"
-cmds="assemble claim create-namespace destroy-namespace list"
+cmds="assemble check claim create-namespace destroy-namespace list release"
 
 step "1. --help, --version and --list-cmds work and list every command"
 expect 0 --help
@@ -175,7 +175,51 @@ expect 1 destroy-namespace no-such-ns
 err_has "no-such-ns: no such devmem namespace"
 err_has "destroyed 0 namespaces"
 
-step "9. a write error on stdout is an error (exit 1)"
+step "9. check, release and list -n: usage errors name the value"
+expect 2 check --repair=1
+err_has "option '--repair=1' takes no argument"
+expect 2 check --bogus
+err_has "unknown option '--bogus'"
+err_has "usage: devmemctl check [REGION...]"
+expect 1 check region999
+err_has "region999: no such nvdimm region"
+expect 1 check --repair region998 region999
+err_has "region998: no such nvdimm region"
+err_has "region999: no such nvdimm region"
+# this host has no claimed region (no devmem module): nothing to check
+if [ ! -e /dev/devmem ]; then
+	expect 0 check
+	err_has "no region is claimed by devmem; nothing to check"
+	expect 0 check --json
+	[ "$(cat "$out")" = "[]" ] || fail "check --json: $(cat "$out")"
+fi
+expect 2 release
+err_has "missing REGION"
+err_has "usage: devmemctl release REGION"
+expect 2 release region0 region1
+err_has "unexpected argument 'region1'"
+expect 2 release -x region0
+err_has "unknown option '-x'"
+expect 1 release region999
+err_has "region999: no such nvdimm region"
+expect 2 list -n 'a b'
+err_has "invalid namespace 'a b'"
+expect 2 list -n
+err_has "option -n/--namespace needs an argument"
+expect 2 list -n 'a b' -r
+err_has "invalid namespace 'a b'"
+err_has "option -r/--region needs an argument"
+for n in db 0f2d7a3c-5b1e-4c7a-9d3e-2a1b4c5d6e7f; do
+	expect 0 list -u -n "$n"
+	jq -e 'type == "array"' "$out" >/dev/null
+done
+expect 0 release --help
+grep -q -- "--force" "$out"
+expect 0 check --help
+grep -q -- "--repair" "$out"
+grep -q -- "--json" "$out"
+
+step "10. a write error on stdout is an error (exit 1)"
 if [ -w /dev/full ]; then
 	rc=0
 	"$D" --help >/dev/full 2>"$errf" || rc=$?

@@ -1,6 +1,6 @@
 #!/bin/bash
 # libdevmem as a shared library: it exports exactly the symbols of
-# libdevmem.sym under LIBDEVMEM_1, its public header compiles as C and C++,
+# libdevmem.sym, each under its node (LIBDEVMEM_1, LIBDEVMEM_1.1), its public header compiles as C and C++,
 # and the example program in docs/ builds against libdevmem.so and runs.
 set -E -o pipefail
 trap 'echo "FAIL: ${BASH_SOURCE[0]##*/}:$LINENO: $BASH_COMMAND" >&2' ERR
@@ -10,12 +10,15 @@ trap 'rm -rf "$work"' EXIT
 so=libdevmem/libdevmem.so.1
 [ -f "$so" ] || { echo "FAIL: $so not built"; exit 1; }
 
-echo "1. exported symbols == libdevmem.sym"
-sed -n 's/^[[:space:]]*\(devmem_[a-z_0-9]*\);$/\1/p' libdevmem/libdevmem.sym | sort >"$work/want"
+echo "1. exported symbols == libdevmem.sym, each in its version node"
+# "symbol@@NODE" for every symbol of every node of the version script
+awk '/^LIBDEVMEM_[0-9.]* *{/ { node = $1 }
+	/^[[:space:]]*devmem_[a-z_0-9]*;$/ { sub(/^[[:space:]]*/, ""); sub(/;$/, "");
+		print $0 "@@" node }' libdevmem/libdevmem.sym | sort >"$work/want"
 nm -D --defined-only "$so" | awk '$2 == "T" { print $3 }' | sort >"$work/got"
 [ -s "$work/want" ]
-grep -v '@@LIBDEVMEM_1$' "$work/got" && { echo "FAIL: unversioned exports above"; exit 1; }
-sed -i 's/@@LIBDEVMEM_1$//' "$work/got"
+grep -q '@@LIBDEVMEM_1.1$' "$work/want" || { echo "FAIL: no LIBDEVMEM_1.1 node"; exit 1; }
+grep -v '@@LIBDEVMEM_[0-9.]*$' "$work/got" && { echo "FAIL: unversioned exports above"; exit 1; }
 diff -u "$work/want" "$work/got"
 
 echo "2. the public header is self-contained C11 and C++"
