@@ -248,16 +248,18 @@ static int check_layout(struct check *c, const struct dm_layout *l)
 	char why[256];
 	unsigned int i, rounds;
 
-	if (l->region_size > c->r->size)
-		add(c, DEVMEM_FINDING_ERROR, "region-size", -1, -1,
-		    "the layout covers %llu bytes but the region has only "
-		    "%llu",
+	/* as assemble does (devmem_meta_check): the region as it is now */
+	if (l->region_size != c->r->size)
+		add(c, DEVMEM_FINDING_INFO, "region-size", -1, -1,
+		    "the layout was written for %llu bytes; the region has "
+		    "%llu now, and the namespaces are checked against that",
 		    (unsigned long long)l->region_size,
 		    (unsigned long long)c->r->size);
 	t = malloc(sizeof(*t));
 	if (!t)
 		return -ENOMEM;
 	*t = *l;
+	t->region_size = c->r->size;
 	memset(t->ns, 0, sizeof(t->ns));
 	if (dm_layout_check(t, why, sizeof(why)) < 0) {
 		add(c, DEVMEM_FINDING_ERROR, "layout", -1, -1, "layout: %s",
@@ -519,7 +521,7 @@ static int check_locked(struct check *c, unsigned int flags)
 		return rc;
 	if (!r->claimed) {
 		/* as assemble does: claim it to read it, then give it back */
-		rc = devmem_region_claim_tmp(r, &was_enabled);
+		rc = devmem_region_claim_tmp(r, &was_enabled, false);
 		if (rc < 0)
 			return rc;
 		tmp = true;

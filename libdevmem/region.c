@@ -860,20 +860,12 @@ static int assemble_new(struct devmem_region *r, struct devmem_meta *m)
 	bool was_enabled;
 	int rc;
 
-	if (region_has_stock(r)) {
-		dbg(r->ctx, "%s: the stock nvdimm stack owns it; skipped\n",
-		    r->devname);
-		return 0;
-	}
-	if (region_disable(r, &was_enabled, true) < 0)
-		return 0;
-	/* a temporary id, the one a fresh claim is least likely to want,
-	 * until the layout says which id is this region's */
-	rc = region_claim_ioctl(r, r->ctx->ver.max_regions - 1);
-	if (rc < 0) {
-		region_enable(r, was_enabled);
+	/* under a temporary id until the layout says which id is its own */
+	rc = devmem_region_claim_tmp(r, &was_enabled, true);
+	if (rc == -EBUSY)
+		return 0; /* the stock stack's, or in use: not ours to take */
+	if (rc < 0)
 		return rc;
-	}
 	rc = devmem_meta_read(r, m);
 	if (rc < 0)
 		goto give_back;
@@ -953,26 +945,29 @@ out:
 }
 
 /*
- * For devmem_region_check() (check.c): claim a region the module does not
- * hold, as assemble does before reading it, and give it back afterwards.
- * Refuses (-EBUSY) a region that holds stock namespaces or cannot be
- * disabled.
+ * Claim a region the module does not hold, under a temporary id (the one a
+ * fresh claim is least likely to want), to read its metadata: for assemble
+ * and for devmem_region_check() (check.c). Give it back with
+ * devmem_region_unclaim_tmp(). Returns -EBUSY for a region that holds
+ * stock namespaces or cannot be disabled (logged at debug level when
+ * @quiet), else 0 or the claim's error.
  */
-int devmem_region_claim_tmp(struct devmem_region *r, bool *was_enabled)
+int devmem_region_claim_tmp(struct devmem_region *r, bool *was_enabled,
+			    bool quiet)
 {
 	int rc;
 
 	if (region_has_stock(r)) {
-		err(r->ctx,
-		    "%s: holds namespaces of the stock nvdimm stack; not "
-		    "devmem's\n",
-		    r->devname);
+		devmem_log_cond(r->ctx, quiet ? LOG_DEBUG : LOG_ERR,
+				"%s: holds namespaces of the stock nvdimm "
+				"stack; not devmem's\n",
+				r->devname);
 		return -EBUSY;
 	}
-	rc = region_disable(r, was_enabled, false);
+	rc = region_disable(r, was_enabled, quiet);
 	if (rc < 0)
 		return rc;
-	rc = region_claim_ioctl(r);
+	rc = region_claim_ioctl(r, r->ctx->ver.max_regions - 1);
 	if (rc < 0)
 		region_enable(r, *was_enabled);
 	return rc;
