@@ -226,6 +226,19 @@ void devmem_region_release_all(void)
 	}
 }
 
+/* Is any part of @rg inside a claimed region? Caller holds devmem_lock. */
+bool devmem_range_overlaps_region(const struct range *rg)
+{
+	struct devmem_region *r;
+	unsigned long id;
+
+	lockdep_assert_held(&devmem_lock);
+	xa_for_each(&devmem_regions, id, r)
+		if (r->phys <= rg->end && rg->start < r->phys + r->size)
+			return true;
+	return false;
+}
+
 /* Is any part of @r inside the pgmap range of a mapped namespace? */
 bool devmem_range_overlaps_pgmap(const struct range *rg)
 {
