@@ -135,9 +135,13 @@ static int cmd_io(const char *blkdev)
 	printf("odirect_read=%zd\n", n);
 	printf("odirect_read_head=%.*s\n", (int)strcspn(m + 2 * PG, "\n"),
 	       m + 2 * PG);
-	for (n = 0; n < (ssize_t)(2 * PG); n += 32)
-		snprintf(m + 6 * PG + n, 33, "user-odirect-write %08zx....\n",
+	for (n = 0; n < (ssize_t)(2 * PG); n += 32) {
+		char line[33]; /* 32 and the NUL, which stays out of the map */
+
+		snprintf(line, sizeof(line), "user-odirect-write %08zx....\n",
 			 (size_t)n);
+		memcpy(m + 6 * PG + n, line, 32);
+	}
 	n = pwrite(bfd, m + 6 * PG, 2 * PG, 1 << 20);
 	printf("odirect_write=%zd\n", n);
 	close(bfd);
@@ -168,11 +172,13 @@ static int cmd_hold(int seconds)
 	m = map_all(fd, i.pages);
 	close(fd);
 	signal(SIGBUS, on_sigbus);
-	m[PG] = 'h';
+	/* touch the end of the last page: the test checks the starts */
+	m = m + (i.pages - 1) * PG + PG / 2;
+	m[0] = 'h';
 	printf("mapped=%llu\n", (unsigned long long)i.pages);
 	fflush(stdout);
 	for (t = 0; t < seconds * 20L; t++) {
-		m[PG + (size_t)(t % 64)] = 'h';
+		m[t % 64] = 'h';
 		usleep(50000);
 	}
 	printf("revoked=no\n");
