@@ -61,7 +61,7 @@ struct ivshmem_p2p {
 	 * both, then unmap_mapping_range) cannot miss an insert.
 	 */
 	struct mutex lock;
-	struct mutex fault_lock;
+	struct mutex fault_lock; /* dead and the fault's insert, see lock */
 	bool dead; /* remove() ran: no more faults, opens or ioctls */
 	struct address_space *mapping; /* shared by every open file */
 	struct inode *inode; /* owner of mapping (a reference) */
@@ -454,9 +454,9 @@ static void ivshmem_free_pages(struct ivshmem_p2p *p)
 	if (!p->alloc)
 		return;
 	while (devmem_free(p->range, p->alloc, (size_t)pages << PAGE_SHIFT)) {
-		if (waited++ == 100)
+		if (waited++ == 50)
 			dev_info(&p->pdev->dev, "waiting for pinned pages\n");
-		msleep(10);
+		msleep(20);
 	}
 	p->alloc = NULL;
 }

@@ -13,11 +13,11 @@
 #define DEVMEM_IVSHMEM_NAME "devmem-ivshmem" /* /dev/devmem-ivshmem */
 
 /* checks the probe ran on its pages; a set bit means it passed */
-#define DEVMEM_IVSHMEM_CHECK_ROUNDTRIP (1ULL << 0) /* pfn <-> page, lookups */
-#define DEVMEM_IVSHMEM_CHECK_SLACK (1ULL << 1) /* slack pages not the range's */
-#define DEVMEM_IVSHMEM_CHECK_KMAP (1ULL << 2) /* kmap_local write read back */
-#define DEVMEM_IVSHMEM_CHECK_DMA (1ULL << 3) /* dma_map_sg gave bus addresses */
-#define DEVMEM_IVSHMEM_CHECK_ALL ((1ULL << 4) - 1)
+#define DEVMEM_IVSHMEM_CHECK_ROUNDTRIP 0x1ULL /* pfn <-> page, lookups */
+#define DEVMEM_IVSHMEM_CHECK_SLACK 0x2ULL /* slack pages not the range's */
+#define DEVMEM_IVSHMEM_CHECK_KMAP 0x4ULL /* kmap_local write read back */
+#define DEVMEM_IVSHMEM_CHECK_DMA 0x8ULL /* dma_map_sg gave bus addresses */
+#define DEVMEM_IVSHMEM_CHECK_ALL 0xfULL
 
 struct devmem_ivshmem_info {
 	__u64 bar_phys; /* (out) BAR2 CPU physical start, placed by firmware */

@@ -24,7 +24,7 @@
 
 #include "devmem-ivshmem.h"
 
-#define PG 4096UL
+#define PG  4096UL
 #define DEV "/dev/" DEVMEM_IVSHMEM_NAME
 
 static const char *errname(long long rc)
@@ -218,7 +218,7 @@ static int cmd_loop(char **argv)
 	unsigned long long n = strtoull(argv[0], NULL, 0), k;
 	unsigned long long phys = strtoull(argv[1], NULL, 0);
 	unsigned long long size = strtoull(argv[2], NULL, 0);
-	struct devmem_ivshmem_try t = { 0 };
+	struct devmem_ivshmem_try t = {0};
 	struct timespec a, b;
 	int fd = open_dev();
 
@@ -245,8 +245,7 @@ int main(int argc, char **argv)
 		return cmd_try(argv + 2);
 	if (argc == 5 && !strcmp(argv[1], "loop"))
 		return cmd_loop(argv + 2);
-	fprintf(stderr,
-		"usage: p2p-user info | io BLKDEV | hold SECONDS |\n"
-		"       try OP PHYS SIZE | loop N PHYS SIZE\n");
+	fprintf(stderr, "usage: p2p-user info | io BLKDEV | hold SECONDS |\n"
+			"       try OP PHYS SIZE | loop N PHYS SIZE\n");
 	return 2;
 }
