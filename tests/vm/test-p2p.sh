@@ -12,6 +12,7 @@ require_build
 PG=4096
 IV=$WORK/ivshmem.img # BAR2 of the ivshmem-plain device, 16 MiB
 NV=$WORK/nv0.img     # a label-less NVDIMM: /dev/pmem0 for O_DIRECT
+# (nv1.img, a second one, gets an fsdax namespace: another driver's pgmap)
 OUT=$WORK/out.txt
 # leak-loop tolerance over 1,000 cycles: 1 MiB of MemFree (256 B a cycle)
 # and 256 KiB of slab (64 B a cycle); one leaked memmap sub-section alone
@@ -40,7 +41,7 @@ truncate -s 64M "$NV"
 
 step "1-6. one boot: probe checks, mmap/pin/O_DIRECT, errors, leak loop, teardown"
 start=$(date +%s)
-vm p2p --shared "$WORK" --nvdimm "$NV,size=64M" \
+vm p2p --shared "$WORK" --nvdimm "$NV,size=64M" --nvdimm "$WORK/nv1.img,size=64M" \
 	--object "memory-backend-file,id=ivm0,share=on,mem-path=$IV,size=16M" \
 	--device ivshmem-plain,memdev=ivm0 \
 	-- tests/vm/guest/p2p.sh | tee "$OUT"
@@ -93,6 +94,7 @@ expect empty_rc -EINVAL
 expect overlap_rc -EEXIST
 expect subsection_rc -EEXIST
 expect outside_bar_rc -ERANGE
+expect foreign_pgmap_rc -EBUSY
 expect keep_rc 0
 expect keep_overlap_rc -EEXIST
 expect drop_rc 0

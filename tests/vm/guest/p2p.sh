@@ -2,8 +2,8 @@
 # Guest side of test-p2p.sh: the devmem P2P API through the devmem-ivshmem
 # sample on QEMU's ivshmem-plain. Prints KEY=VALUE lines on stdout, which
 # the host checks (test-p2p.sh); fails itself only when a step cannot run.
-# Needs an ivshmem-plain device (BAR2 16 MiB) and a label-less NVDIMM
-# (/dev/pmem0).
+# Needs an ivshmem-plain device (BAR2 16 MiB) and two label-less NVDIMMs
+# (/dev/pmem0 for O_DIRECT, region1 for an fsdax namespace).
 set -euo pipefail
 trap 'echo "guest FAIL line $LINENO: $BASH_COMMAND" >&2' ERR
 
@@ -37,6 +37,10 @@ try keep 3 $((bar + 0x401000)) 0x1000
 try keep_overlap 1 $((bar + 0x400000)) 0x1000
 try drop 4 0 0
 try after_drop 1 $((bar + 0x400000)) 0x1000
+# another driver's pgmap: an fsdax namespace on the second NVDIMM
+ndctl create-namespace -f -e namespace1.0 -m fsdax -M mem >/dev/null
+nv1=$(cat /sys/bus/nd/devices/region1/resource)
+try foreign_pgmap 1 $((nv1 + 0x200000)) 0x1000
 # every page of the range and none of its sub-section slack is handed out;
 # unregister with pages allocated is refused
 try exhaust 2 $((bar + 0x801000)) 0x7000
