@@ -65,6 +65,9 @@ void devmem_region_release_all(void);
 bool devmem_range_overlaps_pgmap(const struct range *r);
 bool devmem_range_overlaps_region(const struct range *rg);
 
+/* p2p.c */
+bool devmem_range_overlaps_p2p(const struct range *rg);
+
 /* ns.c */
 int devmem_ns_map(struct devmem_ns_arg *arg);
 int devmem_ns_unmap(struct devmem_ns_arg *arg);

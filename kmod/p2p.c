@@ -50,15 +50,23 @@ static LIST_HEAD(devmem_p2p_ranges);
 /* marks our pgmaps, so that devmem_page_to_range() can recognise them */
 static const struct dev_pagemap_ops devmem_p2p_pgmap_ops;
 
-static bool devmem_p2p_overlaps(const struct range *pg)
+/* Is any part of @rg in the pgmap of a P2P range? Caller holds devmem_lock. */
+bool devmem_range_overlaps_p2p(const struct range *rg)
 {
 	struct devmem_range *r;
 
+	lockdep_assert_held(&devmem_lock);
 	list_for_each_entry(r, &devmem_p2p_ranges, node)
-		if (r->pgmap.range.start <= pg->end &&
-		    pg->start <= r->pgmap.range.end)
+		if (r->pgmap.range.start <= rg->end &&
+		    rg->start <= r->pgmap.range.end)
 			return true;
-	return devmem_range_overlaps_pgmap(pg) ||
+	return false;
+}
+
+static bool devmem_p2p_overlaps(const struct range *pg)
+{
+	return devmem_range_overlaps_p2p(pg) ||
+	       devmem_range_overlaps_pgmap(pg) ||
 	       devmem_range_overlaps_region(pg);
 }
 

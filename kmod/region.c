@@ -69,6 +69,9 @@ static int devmem_region_check(u64 phys, u64 size)
 	xa_for_each(&devmem_regions, id, r)
 		if (phys < r->phys + r->size && r->phys < phys + size)
 			return -EBUSY;
+	/* a P2P range of another driver (kmod/p2p.c) */
+	if (devmem_range_overlaps_p2p(&(struct range){ phys, phys + size - 1 }))
+		return -EBUSY;
 	return 0;
 }
 
