@@ -33,9 +33,13 @@ try empty 1 $((bar + 0x201000)) 0
 try overlap 1 $((bar + 0x1000)) 0x100000    # the probe's own range
 try subsection 1 $((bar + 0x101000)) 0x1000 # no byte shared, a sub-section is
 try outside_bar 1 $((bar + 0xfff000)) 0x2000
+# each registered range holds a reference on devmem.ko
+echo "refcnt_before=$(cat /sys/module/devmem/refcnt)"
 try keep 3 $((bar + 0x401000)) 0x1000
+echo "refcnt_kept=$(cat /sys/module/devmem/refcnt)"
 try keep_overlap 1 $((bar + 0x400000)) 0x1000
 try drop 4 0 0
+echo "refcnt_dropped=$(cat /sys/module/devmem/refcnt)"
 try after_drop 1 $((bar + 0x400000)) 0x1000
 # another driver's pgmap: an fsdax namespace on the second NVDIMM
 ndctl create-namespace -f -e namespace1.0 -m fsdax -M mem >/dev/null
