@@ -1,5 +1,6 @@
 # devmem: kernel module, library and CLI. See README.md.
-#   make            build kmod/devmem.ko, libdevmem and devmemctl
+#   make            build kmod/devmem.ko, libdevmem and devmemctl, and the
+#                   P2P API sample kmod/samples/devmem-ivshmem.ko
 #   make demo       the main job: stock ndctl vs devmem in a VM (installs deps)
 #   make check      unit tests + VM tests (installs deps)
 
@@ -23,9 +24,9 @@ LIB_SONAME := libdevmem.so.1
 CLI_OBJS := $(patsubst %.c,%.o,$(wildcard cli/*.c))
 UNIT_TESTS := $(patsubst %.c,%,$(wildcard tests/unit/test-*.c))
 
-all: kmod lib cli
+all: kmod samples lib cli
 
-.PHONY: all kmod lib cli deps check check-unit check-vm demo clean distclean
+.PHONY: all kmod samples lib cli deps check check-unit check-vm demo clean distclean
 
 deps:
 	@scripts/deps
@@ -33,6 +34,11 @@ deps:
 kmod:
 	@test -d "$(KDIR)" || { echo "no kernel headers at KDIR=$(KDIR); run 'make deps'" >&2; exit 1; }
 	$(MAKE) -C $(KDIR) M=$(CURDIR)/kmod modules
+
+# another out-of-tree module using the exported API, as a driver would
+samples: kmod
+	$(MAKE) -C $(KDIR) M=$(CURDIR)/kmod/samples \
+		KBUILD_EXTRA_SYMBOLS=$(CURDIR)/kmod/Module.symvers modules
 
 lib: libdevmem/libdevmem.a libdevmem/$(LIB_SONAME) libdevmem/libdevmem.pc
 
@@ -64,17 +70,20 @@ tests/unit/test-%: tests/unit/test-%.c tests/unit/*.h $(LIB_PURE) libdevmem/*.h
 tests/kmod/ioctl-test: tests/kmod/ioctl-test.c include/uapi/linux/devmem.h
 	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -o $@ $<
 
+tests/kmod/p2p-user: tests/kmod/p2p-user.c kmod/samples/devmem-ivshmem.h
+	$(CC) $(CPPFLAGS) -Ikmod/samples $(WARN) $(CFLAGS) -o $@ $<
+
 CLI_TESTS := $(wildcard tests/cli/test-*.sh tests/lint/test-*.sh)
 VM_TESTS := $(wildcard tests/vm/test-*.sh)
 
 check-unit: $(UNIT_TESTS) cli
 	@tests/run-tests $(UNIT_TESTS) $(CLI_TESTS)
 
-check-vm: all tests/kmod/ioctl-test
+check-vm: all tests/kmod/ioctl-test tests/kmod/p2p-user
 	@tests/run-tests $(VM_TESTS)
 
 check: deps
-	@$(MAKE) --no-print-directory all $(UNIT_TESTS) tests/kmod/ioctl-test
+	@$(MAKE) --no-print-directory all $(UNIT_TESTS) tests/kmod/ioctl-test tests/kmod/p2p-user
 	@tests/run-tests $(UNIT_TESTS) $(CLI_TESTS) $(VM_TESTS)
 
 demo: deps
@@ -83,8 +92,10 @@ demo: deps
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR)/kmod clean 2>/dev/null
+	-$(MAKE) -C $(KDIR) M=$(CURDIR)/kmod/samples clean 2>/dev/null
 	rm -f libdevmem/*.o libdevmem/*.a libdevmem/*.so* libdevmem/*.pc \
-		cli/*.o cli/devmemctl $(UNIT_TESTS) tests/kmod/ioctl-test
+		cli/*.o cli/devmemctl $(UNIT_TESTS) tests/kmod/ioctl-test \
+		tests/kmod/p2p-user
 	rm -rf build/test-logs
 
 distclean: clean

@@ -19,9 +19,13 @@ struct resource;
 /*
  * devmem_lock serialises every ioctl that changes or reads module state:
  * the region table, each region's namespace table and the namespaces'
- * platform devices. It is taken only in process context from the ioctl
- * path and from module exit, and never from a device probe or release
- * (those are reached with it held, through platform_device_add/unregister).
+ * platform devices, and it protects the P2P range list of p2p.c. It is
+ * taken only in process context: from the ioctl path, from module exit and
+ * from devmem_register_range()/devmem_unregister_range() (other drivers,
+ * e.g. from their probe or remove; devmem never calls out to them with it
+ * held). It is never taken from a devmem namespace device's probe or
+ * release (those are reached with it held, through
+ * platform_device_add/unregister).
  */
 extern struct mutex devmem_lock;
 
@@ -60,6 +64,10 @@ int devmem_region_info(struct devmem_region_arg *arg);
 int devmem_meta_io(struct devmem_meta_arg *arg, bool write);
 void devmem_region_release_all(void);
 bool devmem_range_overlaps_pgmap(const struct range *r);
+bool devmem_range_overlaps_region(const struct range *rg);
+
+/* p2p.c */
+bool devmem_range_overlaps_p2p(const struct range *rg);
 
 /* ns.c */
 int devmem_ns_map(struct devmem_ns_arg *arg);

@@ -75,6 +75,9 @@ static int devmem_region_check(u64 phys, u64 size)
 	xa_for_each(&devmem_regions, id, r)
 		if (phys < r->phys + r->size && r->phys < phys + size)
 			return -EBUSY;
+	/* a P2P range of another driver (kmod/p2p.c) */
+	if (devmem_range_overlaps_p2p(&(struct range){ phys, phys + size - 1 }))
+		return -EBUSY;
 	return 0;
 }
 
@@ -230,6 +233,19 @@ void devmem_region_release_all(void)
 		devmem_ns_unmap_all(r);
 		devmem_region_free(r);
 	}
+}
+
+/* Is any part of @rg inside a claimed region? Caller holds devmem_lock. */
+bool devmem_range_overlaps_region(const struct range *rg)
+{
+	struct devmem_region *r;
+	unsigned long id;
+
+	lockdep_assert_held(&devmem_lock);
+	xa_for_each(&devmem_regions, id, r)
+		if (r->phys <= rg->end && rg->start < r->phys + r->size)
+			return true;
+	return false;
 }
 
 /* Is any part of @r inside the pgmap range of a mapped namespace? */

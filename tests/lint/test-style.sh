@@ -35,8 +35,8 @@ if [ -z "$cp" ] && [ -n "$tarball" ]; then
 	cp=$(ls $dir/*/scripts/checkpatch.pl | head -n 1)
 fi
 if [ -n "$cp" ]; then
-	echo "4. checkpatch --strict on kmod/ and the uapi header"
-	mapfile -t kern < <(git ls-files "kmod/*.[ch]" include/uapi/linux/devmem.h)
+	echo "4. checkpatch --strict on kmod/ and the uapi and kernel API headers"
+	mapfile -t kern < <(git ls-files "kmod/*.[ch]" include/uapi/linux/devmem.h include/linux/devmem.h)
 	out=$("$cp" --no-tree --strict --quiet -f "${kern[@]}" || true)
 	[ -z "$out" ] || { echo "$out"; echo "FAIL: checkpatch"; exit 1; }
 else
