@@ -34,6 +34,7 @@ struct devmem_region {
 	u64 id;
 	phys_addr_t phys;
 	u64 size;
+	u64 flags; /* DEVMEM_CLAIM_* it was claimed with */
 	struct resource *res; /* non-busy iomem marker, named like the region */
 	void *meta; /* WB mapping of [phys, phys + DEVMEM_META_SIZE) */
 	struct xarray ns; /* index -> struct devmem_ns, mapped namespaces */

@@ -57,7 +57,7 @@ static u64 devmem_pmem_bytes(u64 phys, u64 size)
 	return bytes;
 }
 
-static int devmem_region_check(u64 phys, u64 size)
+static int devmem_region_check(u64 phys, u64 size, u64 flags)
 {
 	struct devmem_region *r;
 	unsigned long id;
@@ -70,8 +70,16 @@ static int devmem_region_check(u64 phys, u64 size)
 	if (region_intersects(phys, size, IORESOURCE_SYSTEM_RAM,
 			      IORES_DESC_NONE) != REGION_DISJOINT)
 		return -EPERM;
-	if (devmem_pmem_bytes(phys, size) != size)
+	if (flags & ~DEVMEM_CLAIM_UNDESCRIBED)
 		return -EINVAL;
+	if (flags & DEVMEM_CLAIM_UNDESCRIBED) {
+		/* virtio-pmem: nothing else may be known at the range */
+		if (region_intersects(phys, size, IORESOURCE_MEM,
+				      IORES_DESC_NONE) != REGION_DISJOINT)
+			return -EBUSY;
+	} else if (devmem_pmem_bytes(phys, size) != size) {
+		return -EINVAL;
+	}
 	xa_for_each(&devmem_regions, id, r)
 		if (phys < r->phys + r->size && r->phys < phys + size)
 			return -EBUSY;
@@ -133,7 +141,7 @@ int devmem_region_claim(struct devmem_region_arg *arg)
 	u32 id;
 	int rc;
 
-	rc = devmem_region_check(arg->phys, arg->size);
+	rc = devmem_region_check(arg->phys, arg->size, arg->flags);
 	if (rc) {
 		pr_debug("claim %#llx+%#llx refused: %d\n", arg->phys,
 			 arg->size, rc);
@@ -145,6 +153,7 @@ int devmem_region_claim(struct devmem_region_arg *arg)
 		return -ENOMEM;
 	r->phys = arg->phys;
 	r->size = arg->size;
+	r->flags = arg->flags;
 	xa_init(&r->ns);
 
 	/* the wanted id keeps /dev/daxN.M names stable across boots */
@@ -221,6 +230,7 @@ int devmem_region_info(struct devmem_region_arg *arg)
 	arg->phys = r->phys;
 	arg->size = r->size;
 	arg->nr_mapped = r->nr_mapped;
+	arg->flags = r->flags;
 	return 0;
 }
 

@@ -42,13 +42,14 @@ int devmem_kern_version(int fd, struct devmem_version *ver)
 }
 
 int devmem_kern_region_claim(struct devmem_ctx *ctx, uint64_t phys,
-			     uint64_t size, uint64_t *id)
+			     uint64_t size, uint64_t flags, uint64_t *id)
 {
 	struct devmem_region_arg arg = {
 		.abi = DEVMEM_ABI_VERSION,
 		.id = *id, /* wanted; the module picks another if taken */
 		.phys = phys,
 		.size = size,
+		.flags = flags,
 	};
 	int rc;
 

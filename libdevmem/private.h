@@ -105,7 +105,7 @@ const char *devmem_align_str(uint64_t align, char buf[24]);
  * but debug (callers know which region or namespace it was about) */
 int devmem_kern_version(int fd, struct devmem_version *ver);
 int devmem_kern_region_claim(struct devmem_ctx *ctx, uint64_t phys,
-			     uint64_t size, uint64_t *id);
+			     uint64_t size, uint64_t flags, uint64_t *id);
 int devmem_kern_region_release(struct devmem_ctx *ctx, uint64_t id);
 int devmem_kern_region_info(struct devmem_ctx *ctx, uint64_t id,
 			    struct devmem_region_arg *arg);

@@ -562,10 +562,15 @@ static void region_enable(struct devmem_region *r, bool was_enabled)
  */
 static int region_claim_ioctl(struct devmem_region *r, uint64_t want)
 {
-	uint64_t id = want;
+	struct ndctl_bus *bus = ndctl_region_get_bus(r->ndr);
+	const char *provider = bus ? ndctl_bus_get_provider(bus) : NULL;
+	uint64_t id = want, flags = 0;
 	int rc;
 
-	rc = devmem_kern_region_claim(r->ctx, r->phys, r->size, &id);
+	/* no firmware table describes a virtio-pmem device's range */
+	if (provider && strcmp(provider, "virtio-pmem") == 0)
+		flags |= DEVMEM_CLAIM_UNDESCRIBED;
+	rc = devmem_kern_region_claim(r->ctx, r->phys, r->size, flags, &id);
 	if (rc < 0) {
 		err(r->ctx,
 		    "%s: the devmem module refused to claim "

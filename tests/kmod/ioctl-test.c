@@ -174,12 +174,13 @@ int main(int argc, char **argv)
 
 	/* 1. version handshake */
 	expect("version", dm_ioctl(fd, DEVMEM_IOC_VERSION, &v), 0);
-	expect("version abi is 1", (int)v.abi, 1);
+	expect("version abi is 2", (int)v.abi, 2);
 	expect("unknown ioctl is ENOTTY", dm_ioctl(fd, _IO(0xDE, 0x7f), &v),
 	       -ENOTTY);
 
 	/* 2. shared field checks */
-	ra = (struct devmem_region_arg){.abi = 2, .phys = phys, .size = size};
+	ra = (struct devmem_region_arg){
+		.abi = DEVMEM_ABI_VERSION + 1, .phys = phys, .size = size};
 	expect("wrong abi", dm_ioctl(fd, DEVMEM_IOC_REGION_CLAIM, &ra),
 	       -EPROTONOSUPPORT);
 	ra = (struct devmem_region_arg){.abi = DEVMEM_ABI_VERSION,
@@ -188,6 +189,14 @@ int main(int argc, char **argv)
 					.reserved = 1};
 	expect("reserved set", dm_ioctl(fd, DEVMEM_IOC_REGION_CLAIM, &ra),
 	       -EINVAL);
+	ra.reserved = 0;
+	ra.flags = 1ull << 7;
+	expect("unknown claim flag", dm_ioctl(fd, DEVMEM_IOC_REGION_CLAIM, &ra),
+	       -EINVAL);
+	/* firmware describes this range: "undescribed" finds its resource */
+	ra.flags = DEVMEM_CLAIM_UNDESCRIBED;
+	expect("undescribed claim of NFIT pmem",
+	       dm_ioctl(fd, DEVMEM_IOC_REGION_CLAIM, &ra), -EBUSY);
 	expect("bad pointer", dm_ioctl(fd, DEVMEM_IOC_REGION_CLAIM, (void *)8),
 	       -EFAULT);
 

@@ -1,8 +1,12 @@
 #!/bin/bash
 # VM test: ranges that are not NFIT NVDIMMs are claimable like them.
-# A legacy e820 pmem range (memmap=512M!1G, served by nd_e820) next to an
-# NVDIMM: claim both, create a namespace in each, data round-trips through
-# daxio, names are unique across the two regions.
+# 1. A legacy e820 pmem range (memmap=512M!1G, served by nd_e820) next to
+#    an NVDIMM: claim both, create a namespace in each, data round-trips
+#    through daxio, names are unique across the two regions.
+# 2-3. A virtio-pmem-pci device 4 KiB off a sub-section boundary (the stock
+#    nd_pmem cannot map it: "misaligned"): claim, create, write; moved by
+#    another 8 KiB on the next boot, assemble brings the namespace back with
+#    identical data.
 . "$(dirname "$0")/testlib.sh"
 require_build
 
@@ -29,4 +33,27 @@ vm e820 --mem 3G --append 'memmap=512M!0x40000000' \
 	fi
 	grep -q "already used in $re" /tmp/err
 	devmemctl list -R | jq -e "[.[] | select(.claimed)] | length == 2" >/dev/null'
+
+step "2. virtio-pmem at 0x100001000: claim, create, write"
+vm vp1 --virtio-pmem "$WORK/vp.img,size=512M,addr=0x100001000" --shared "$WORK" -- bash -c '
+	set -e
+	. tests/vm/lib.sh
+	r=$(vm_region_at 0x100001000)
+	test "$(cat /sys/bus/nd/devices/ndbus*/provider)" = virtio-pmem
+	devmemctl claim "$r" >/dev/null
+	j=$(devmemctl create-namespace -r "$r" -s 64M -M dev -n vp)
+	jq -c "{chardev, size, map, align_effective}" <<<"$j"
+	head -c 64M /dev/urandom >/tmp/d
+	daxio -i /tmp/d -o "/dev/$(jq -r .chardev <<<"$j")" -l 64M 2>/dev/null
+	sha256sum </tmp/d >"$1/vp.sum"' _ "$WORK"
+
+step "3. moved to 0x100003000: assemble, read back"
+vm vp2 --virtio-pmem "$WORK/vp.img,size=512M,addr=0x100003000" --shared "$WORK" -- bash -c '
+	set -e
+	devmemctl assemble >/dev/null
+	j=$(devmemctl list -N -n vp)
+	jq -c ".[0] | {chardev, size, state}" <<<"$j"
+	daxio -i "/dev/$(jq -r ".[0].chardev" <<<"$j")" -o /tmp/b -l 64M 2>/dev/null
+	test "$(sha256sum </tmp/b)" = "$(cat "$1/vp.sum")"
+	echo "64 MiB read back identical after the move"' _ "$WORK"
 echo PASS

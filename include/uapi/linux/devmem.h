@@ -16,7 +16,7 @@
 #include <linux/ioctl.h>
 #include <linux/types.h>
 
-#define DEVMEM_ABI_VERSION 1ULL
+#define DEVMEM_ABI_VERSION 2ULL /* 2: struct devmem_region_arg.flags */
 #define DEVMEM_CTL_NAME "devmem" /* misc device: /dev/devmem */
 
 #define DEVMEM_PAGE_SIZE 0x1000ULL
@@ -44,6 +44,14 @@ struct devmem_version {
 	__u64 reserved; /* (out) zero */
 };
 
+/*
+ * Claim flags. Without flags the range must lie wholly in memory firmware
+ * describes as persistent (ACPI NFIT, e820 type 12). DEVMEM_CLAIM_UNDESCRIBED
+ * is for pmem that no firmware table describes, a virtio-pmem device's
+ * range: then no iomem resource at all may intersect the range.
+ */
+#define DEVMEM_CLAIM_UNDESCRIBED (1ULL << 0)
+
 /* DEVMEM_IOC_REGION_CLAIM, DEVMEM_IOC_REGION_RELEASE, DEVMEM_IOC_REGION_INFO */
 struct devmem_region_arg {
 	__u64 abi; /* (in) DEVMEM_ABI_VERSION */
@@ -51,6 +59,7 @@ struct devmem_region_arg {
 	__u64 phys; /* (in) claim: physical start; (out) info */
 	__u64 size; /* (in) claim: bytes; (out) info */
 	__u64 nr_mapped; /* (out) info: namespaces mapped now */
+	__u64 flags; /* (in) claim: DEVMEM_CLAIM_*; (out) info: as claimed */
 	__u64 reserved; /* (in) zero */
 };
 
