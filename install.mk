@@ -94,7 +94,7 @@ install-files:
 
 # dkms: the module's source (kmod/ + the uapi header it includes) and
 # dkms.conf under /usr/src/devmem-VERSION; then dkms add/build/install.
-DKMS_SRC := dkms.conf $(wildcard kmod/*.c kmod/*.h) kmod/Kbuild include/uapi/linux/devmem.h
+DKMS_SRC := dkms.conf $(filter-out %.mod.c,$(wildcard kmod/*.c)) $(wildcard kmod/*.h) kmod/Kbuild include/uapi/linux/devmem.h
 
 dkms-install:
 	install -d $(DESTDIR)$(DKMSSRCDIR)/kmod $(DESTDIR)$(DKMSSRCDIR)/include/uapi/linux
