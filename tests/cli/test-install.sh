@@ -100,7 +100,7 @@ out=$(MANWIDTH=80 man -M "$d/usr/share/man" devmemctl-assemble 2>/dev/null)
 grep -qE '^ *devmemctl-assemble +- ' <<<"$out"
 
 echo "5. udev rule and systemd unit name the installed devmemctl"
-grep -q '^RUN+="/usr/bin/devmemctl assemble"$' "$d/lib/udev/rules.d/80-devmem.rules"
+grep -qF 'RUN+="/bin/sh -c '"'"'/usr/bin/devmemctl assemble </dev/null >>/run/devmem-assemble.log 2>&1 &'"'"'"' "$d/lib/udev/rules.d/80-devmem.rules"
 grep -q 'SYSTEMD_WANTS}+="devmem-assemble@%k.service"' "$d/lib/udev/rules.d/80-devmem.rules"
 grep -q '^ExecStart=/usr/bin/devmemctl assemble$' "$d/lib/systemd/system/devmem-assemble@.service"
 ! grep -rn '@[A-Z]*@' "$d/lib/udev" "$d/lib/systemd" "$d/usr/lib/pkgconfig"
@@ -121,7 +121,7 @@ make -s install DESTDIR="$d2" >/dev/null 2>&1
 [ -x "$d2/usr/local/bin/devmemctl" ] && [ -f "$d2/usr/local/lib/libdevmem.so.1" ]
 [ -f "$d2/usr/local/share/man/man8/devmemctl.8" ]
 [ "$(PKG_CONFIG_PATH=$d2/usr/local/lib/pkgconfig pkg-config --variable=prefix libdevmem)" = /usr/local ]
-grep -q '^RUN+="/usr/local/bin/devmemctl assemble"$' "$d2/lib/udev/rules.d/80-devmem.rules"
+grep -qF "'/usr/local/bin/devmemctl assemble " "$d2/lib/udev/rules.d/80-devmem.rules"
 make -s uninstall DESTDIR="$d2"
 [ -z "$(find "$d2" \( -type f -o -type l \))" ]
 
