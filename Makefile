@@ -100,3 +100,6 @@ clean:
 
 distclean: clean
 	rm -rf build
+
+# make install, uninstall, man, dkms-install: see install.mk
+include install.mk

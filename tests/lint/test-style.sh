@@ -18,7 +18,8 @@ cppcheck -q --std=c11 --enable=warning,style,performance --error-exitcode=1 \
 
 echo "3. shellcheck (warnings and errors)"
 mapfile -t sh < <(git ls-files '*.sh' tests/vm/vm-run tests/vm/mkinitramfs \
-	tests/vm/guest-init tests/vm/demo tests/run-tests scripts/deps scripts/kernel-version .ci/run)
+	tests/vm/guest-init tests/vm/demo tests/run-tests scripts/deps scripts/kernel-version .ci/run \
+	scripts/md2man contrib/bash-completion/devmemctl)
 shellcheck -S warning -x "${sh[@]}"
 
 # checkpatch.pl from Debian's linux-source package (make deps installs it),
