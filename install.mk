@@ -92,15 +92,17 @@ endif
 install-files:
 	@printf '%s\n' $(addprefix $(DESTDIR),$(INST_FILES))
 
-# dkms: the module's source (kmod/ + the uapi header it includes) and
+# dkms: the module's source (kmod/ + the headers it includes) and
 # dkms.conf under /usr/src/devmem-VERSION; then dkms add/build/install.
-DKMS_SRC := dkms.conf $(filter-out %.mod.c,$(wildcard kmod/*.c)) $(wildcard kmod/*.h) kmod/Kbuild include/uapi/linux/devmem.h
+DKMS_SRC := dkms.conf $(filter-out %.mod.c,$(wildcard kmod/*.c)) $(wildcard kmod/*.h) kmod/Kbuild include/uapi/linux/devmem.h include/linux/devmem.h
 
 dkms-install:
-	install -d $(DESTDIR)$(DKMSSRCDIR)/kmod $(DESTDIR)$(DKMSSRCDIR)/include/uapi/linux
+	install -d $(DESTDIR)$(DKMSSRCDIR)/kmod $(DESTDIR)$(DKMSSRCDIR)/include/uapi/linux \
+		$(DESTDIR)$(DKMSSRCDIR)/include/linux
 	sed -e 's,^PACKAGE_VERSION=.*,PACKAGE_VERSION="$(VERSION)",' dkms.conf >$(DESTDIR)$(DKMSSRCDIR)/dkms.conf
 	install -m 644 $(filter kmod/%,$(DKMS_SRC)) $(DESTDIR)$(DKMSSRCDIR)/kmod/
 	install -m 644 include/uapi/linux/devmem.h $(DESTDIR)$(DKMSSRCDIR)/include/uapi/linux/
+	install -m 644 include/linux/devmem.h $(DESTDIR)$(DKMSSRCDIR)/include/linux/
 ifeq ($(REAL_INSTALL),1)
 	dkms add -m devmem -v $(VERSION)
 	dkms install -m devmem -v $(VERSION) -k $(KVER)

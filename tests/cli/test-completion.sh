@@ -72,7 +72,7 @@ expect "db" devmemctl destroy-namespace -f d
 expect "--force" devmemctl destroy-namespace --f
 expect "--align= --help --map= --mode= --name= --region= --size= --uuid= --verbose" \
 	devmemctl create-namespace --
-expect "--help --human --namespaces --region= --regions --verbose" devmemctl list --
+expect "--help --human --namespace= --namespaces --region= --regions --verbose" devmemctl list --
 expect "-u" devmemctl assemble -u
 expect "$(sort <<<"$cmds" | tr '\n' ' ' | sed 's/ $//')" devmemctl help ''
 # check and release (another engineer adds them): regions, when present
