@@ -256,9 +256,9 @@ int devmem_meta_check(struct devmem_region *r, struct dm_layout *l)
 	}
 	if (was != r->size)
 		warn(r->ctx,
-		       "%s: the region is %llu bytes now (the layout was "
-		       "written for %llu); every namespace still fits\n",
-		       r->devname, (unsigned long long)r->size,
-		       (unsigned long long)was);
+		     "%s: the region is %llu bytes now (the layout was "
+		     "written for %llu); every namespace still fits\n",
+		     r->devname, (unsigned long long)r->size,
+		     (unsigned long long)was);
 	return 0;
 }

@@ -730,16 +730,33 @@ out:
 	return rc;
 }
 
-/* claim --force on a claimed region: revoke its namespaces' mappings */
-static int region_unmap_all(struct devmem_region *r)
+/*
+ * Revoke the mappings the module holds for a claimed region's namespaces:
+ * claim --force before it writes a new layout, release for what is left
+ * once the layout's namespaces are destroyed. Without @force a mapping is
+ * only named and counted: -EBUSY if there was any.
+ */
+int devmem_region_unmap_all(struct devmem_region *r, bool force)
 {
 	struct devmem_ns_arg arg;
 	unsigned int i;
+	int busy = 0;
 
 	for (i = 0; i < r->ctx->ver.max_namespaces && i < DM_NS_MAX; i++) {
 		int rc = devmem_kern_ns_info(r->ctx, r->id, i, &arg);
+
 		if (rc == -ENOENT || (rc == 0 && !arg.mapped))
 			continue;
+		if (rc == 0 && !force) {
+			err(r->ctx,
+			    "%s: namespace index %u is mapped "
+			    "(/dev/dax%llu.%llu) "
+			    "but not in a readable layout; use --force\n",
+			    r->devname, i, (unsigned long long)arg.dax_region,
+			    (unsigned long long)arg.dax_id);
+			busy++;
+			continue;
+		}
 		if (rc == 0)
 			rc = devmem_kern_ns_unmap(r->ctx, r->id, i);
 		if (rc < 0) {
@@ -750,7 +767,7 @@ static int region_unmap_all(struct devmem_region *r)
 		info(r->ctx, "%s: --force: unmapped namespace index %u\n",
 		     r->devname, i);
 	}
-	return 0;
+	return busy ? -EBUSY : 0;
 }
 
 /**
@@ -808,7 +825,7 @@ int devmem_region_claim(struct devmem_region *region, unsigned int flags)
 			rc = -EBUSY;
 			goto out;
 		}
-		rc = region_unmap_all(r);
+		rc = devmem_region_unmap_all(r, true);
 		if (rc == 0)
 			rc = region_init_layout(r, true);
 		goto out;

@@ -62,41 +62,6 @@ static int release_namespaces(struct devmem_region *r, bool force)
 	return 0;
 }
 
-/* Mappings the layout does not know (or cannot tell, when unreadable). */
-static int release_unmap_rest(struct devmem_region *r, bool force)
-{
-	struct devmem_ns_arg arg;
-	unsigned int i;
-	int busy = 0;
-
-	for (i = 0; i < r->ctx->ver.max_namespaces && i < DM_NS_MAX; i++) {
-		int rc = devmem_kern_ns_info(r->ctx, r->id, i, &arg);
-
-		if (rc == -ENOENT || (rc == 0 && !arg.mapped))
-			continue;
-		if (rc == 0 && !force) {
-			err(r->ctx,
-			    "%s: namespace index %u is mapped "
-			    "(/dev/dax%llu.%llu) "
-			    "but not in a readable layout; use --force\n",
-			    r->devname, i, (unsigned long long)arg.dax_region,
-			    (unsigned long long)arg.dax_id);
-			busy++;
-			continue;
-		}
-		if (rc == 0)
-			rc = devmem_kern_ns_unmap(r->ctx, r->id, i);
-		if (rc < 0) {
-			err(r->ctx, "%s: cannot unmap namespace index %u: %s\n",
-			    r->devname, i, strerror(-rc));
-			return rc;
-		}
-		info(r->ctx, "%s: --force: unmapped namespace index %u\n",
-		     r->devname, i);
-	}
-	return busy ? -EBUSY : 0;
-}
-
 static int release_erase(struct devmem_region *r, const struct devmem_meta *m)
 {
 	unsigned int order[DM_NR_SLOTS], k;
@@ -180,7 +145,8 @@ static int release_locked(struct devmem_region *r, bool force,
 	rc = release_namespaces(r, force);
 	if (rc < 0)
 		return rc;
-	rc = release_unmap_rest(r, force);
+	/* mappings the layout does not know (or cannot tell, unreadable) */
+	rc = devmem_region_unmap_all(r, force);
 	if (rc < 0)
 		return rc;
 	/* the state after the destroys, for the erase order */

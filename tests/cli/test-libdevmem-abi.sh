@@ -3,7 +3,7 @@
 # libdevmem.sym, each under its node (LIBDEVMEM_1, LIBDEVMEM_1.1), its public header compiles as C and C++,
 # and the example program in docs/ builds against libdevmem.so and runs.
 set -E -o pipefail
-trap 'echo "FAIL: ${BASH_SOURCE[0]##*/}:$LINENO: $BASH_COMMAND" >&2' ERR
+trap 'echo "FAIL: ${BASH_SOURCE[0]##*/}:$LINENO: $BASH_COMMAND" >&2; exit 1' ERR
 cd "$(dirname "$0")/../.." || exit 1
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

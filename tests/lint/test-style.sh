@@ -4,7 +4,7 @@
 # level; the module is checkpatch --strict clean (checkpatch.pl from
 # Debian's linux-source package, or CHECKPATCH=path).
 set -E -o pipefail
-trap 'echo "FAIL: ${BASH_SOURCE[0]##*/}:$LINENO: $BASH_COMMAND" >&2' ERR
+trap 'echo "FAIL: ${BASH_SOURCE[0]##*/}:$LINENO: $BASH_COMMAND" >&2; exit 1' ERR
 cd "$(dirname "$0")/../.." || exit 1
 mapfile -t user < <(git ls-files 'libdevmem/*.[ch]' 'cli/*.[ch]' 'tests/unit/*.[ch]' 'tests/kmod/*.c' 'docs/examples/*.c' 'tests/fuzz/*.[ch]')
 [ ${#user[@]} -gt 10 ] || { echo "FAIL: no sources found"; exit 1; }

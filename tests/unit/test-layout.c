@@ -364,8 +364,7 @@ static void test_place_single(void **state)
 		int i = must_add(l, sizes[k], v->align, v->map, NULL);
 		const struct dm_ns *ns = &l->ns[i];
 
-		assert_int_equal(ns->resv_offset,
-				 first_resv(sizes[k], v->map));
+		assert_int_equal(ns->resv_offset, first_resv(sizes[k], v->map));
 		assert_int_equal(ns->offset - ns->resv_offset,
 				 dm_front_pad(sizes[k], v->map));
 		assert_int_equal(ns->size, sizes[k]);
