@@ -118,10 +118,12 @@ stale)
 	dax=$(devmemctl list -n a2 | jq -r '.[0].chardev')
 	id=${dax#dax}
 	id=$((${id%.*} - 100))
-	python3 - "$id" 1 <<'PY'
+	abi=$(sed -n 's/^#define DEVMEM_ABI_VERSION \([0-9]*\)ULL.*/\1/p' include/uapi/linux/devmem.h)
+	python3 - "$id" 1 "$abi" <<'PY'
 import fcntl, os, struct, sys
 fd = os.open("/dev/devmem", os.O_RDWR)
-arg = struct.pack("15Q", 1, int(sys.argv[1]), int(sys.argv[2]), *([0] * 12))
+arg = struct.pack("15Q", int(sys.argv[3]), int(sys.argv[1]), int(sys.argv[2]),
+                  *([0] * 12))
 fcntl.ioctl(fd, (1 << 30) | (len(arg) << 16) | (0xDE << 8) | 0x07, arg)
 PY
 	run 1 devmemctl check --json "$A"
