@@ -70,6 +70,9 @@ tests/unit/test-%: tests/unit/test-%.c tests/unit/*.h $(LIB_PURE) libdevmem/*.h
 tests/kmod/ioctl-test: tests/kmod/ioctl-test.c include/uapi/linux/devmem.h
 	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -o $@ $<
 
+tests/kmod/dax-stamp: tests/kmod/dax-stamp.c
+	$(CC) $(WARN) $(CFLAGS) -o $@ $<
+
 tests/kmod/p2p-user: tests/kmod/p2p-user.c kmod/samples/devmem-ivshmem.h
 	$(CC) $(CPPFLAGS) -Ikmod/samples $(WARN) $(CFLAGS) -o $@ $<
 
@@ -79,11 +82,11 @@ VM_TESTS := $(wildcard tests/vm/test-*.sh)
 check-unit: $(UNIT_TESTS) cli
 	@tests/run-tests $(UNIT_TESTS) $(CLI_TESTS)
 
-check-vm: all tests/kmod/ioctl-test tests/kmod/p2p-user
+check-vm: all tests/kmod/ioctl-test tests/kmod/p2p-user tests/kmod/dax-stamp
 	@tests/run-tests $(VM_TESTS)
 
 check: deps
-	@$(MAKE) --no-print-directory all $(UNIT_TESTS) tests/kmod/ioctl-test tests/kmod/p2p-user
+	@$(MAKE) --no-print-directory all $(UNIT_TESTS) tests/kmod/ioctl-test tests/kmod/p2p-user tests/kmod/dax-stamp
 	@tests/run-tests $(UNIT_TESTS) $(CLI_TESTS) $(VM_TESTS)
 
 demo: deps
@@ -95,7 +98,7 @@ clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR)/kmod/samples clean 2>/dev/null
 	rm -f libdevmem/*.o libdevmem/*.a libdevmem/*.so* libdevmem/*.pc \
 		cli/*.o cli/devmemctl $(UNIT_TESTS) tests/kmod/ioctl-test \
-		tests/kmod/p2p-user
+		tests/kmod/p2p-user tests/kmod/dax-stamp
 	rm -rf build/test-logs
 
 distclean: clean

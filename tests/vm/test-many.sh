@@ -9,6 +9,7 @@
 # DEVMEM_SEED=N replays a run (the seed is printed).
 . "$(dirname "$0")/testlib.sh"
 require_build
+[ -x "$TOP/tests/kmod/dax-stamp" ] || fail "tests/kmod/dax-stamp not built"
 seed=${DEVMEM_SEED:-$((RANDOM * 32768 + RANDOM))}
 echo "seed $seed"
 

@@ -7,7 +7,8 @@
 #   verify            after assemble: all 64 back, stamps intact; then
 #                     destroy all in random order: the free space is whole
 #                     again, and create without -s takes all of it
-# Each namespace carries its name in its first and last 4 KiB page.
+# Each namespace carries its name in its first and last 4 KiB page
+# (tests/kmod/dax-stamp).
 set -Eeuo pipefail
 trap 'echo "guest FAIL line $LINENO: $BASH_COMMAND" >&2' ERR
 # shellcheck source=tests/vm/lib.sh
@@ -18,24 +19,17 @@ out=$1 phase=$2
 declare -A NODE SIZE
 node() { echo "${NODE[$1]}"; }
 nsize() { echo "${SIZE[$1]}"; }
-page() { printf "%-4095s\n" "$1"; }
-stamp() { # NAME: the name in the first and last page
-	local dev size
-	dev=/dev/$(node "$1") size=$(nsize "$1")
-	page "$1" >/tmp/page
-	daxio -i /tmp/page -o "$dev" -l 4096 2>/dev/null
-	daxio -i /tmp/page -o "$dev" -s $((size - 4096)) -l 4096 2>/dev/null
-}
-check() { # NAME: both stamps read back; the dax device has the size
-	local chardev dev size
-	chardev=$(node "$1") dev=/dev/$chardev size=$(nsize "$1")
-	test -c "$dev"
-	test "$(cat "/sys/bus/dax/devices/$chardev/size")" = "$size"
-	page "$1" >/tmp/want
-	daxio -i "$dev" -o /tmp/got -l 4096 2>/dev/null
-	cmp -s /tmp/want /tmp/got || { echo "$1: first page lost" >&2; return 1; }
-	daxio -i "$dev" -o /tmp/got -k $((size - 4096)) -l 4096 2>/dev/null
-	cmp -s /tmp/want /tmp/got || { echo "$1: last page lost" >&2; return 1; }
+# stamps write|check NAME...: the name in the first and last page of each, in one
+# tests/kmod/dax-stamp run; check also wants each dax device at its size
+stamps() {
+	local op=$1 n args=()
+	shift
+	for n in "$@"; do
+		[ "$op" = write ] ||
+			test "$(cat "/sys/bus/dax/devices/$(node "$n")/size")" = "$(nsize "$n")"
+		args+=("/dev/$(node "$n")" "$(nsize "$n")" "$n")
+	done
+	tests/kmod/dax-stamp "$op" "${args[@]}"
 }
 create() { # NAME: a random 4 KiB multiple up to 6 MiB, map dev or mem;
 	# every fourth one -a 2M with a 2 MiB-multiple size
@@ -71,18 +65,22 @@ if [ "$phase" = create ]; then
 	devmemctl list -R | jq -r ".[] | select(.dev == \"$R\") | .available_size" >"$out/avail0"
 	for i in $(seq 0 63); do create "n$i"; done
 	refresh
-	for n in $(names); do stamp "$n"; done
+	mapfile -t all < <(names)
+	stamps write "${all[@]}"
 	# destroy half in random order, then fill the holes again
 	shuffled | head -n 32 >"$out/gone"
 	while read -r n; do devmemctl destroy-namespace -f "$n" >/dev/null; done <"$out/gone"
 	for i in $(seq 64 95); do create "n$i"; done
 	refresh
 	test "$(names | wc -l)" = 64
+	old=() new=()
 	for n in $(names); do
 		grep -qx "$n" "$out/gone" && { echo "$n is still listed" >&2; exit 1; }
 		# new ones are stamped now and checked after the reboot
-		if [ "${n#n}" -ge 64 ]; then stamp "$n"; else check "$n"; fi
+		if [ "${n#n}" -ge 64 ]; then new+=("$n"); else old+=("$n"); fi
 	done
+	stamps check "${old[@]}"
+	stamps write "${new[@]}"
 	echo "64 namespaces after 96 creates and 32 destroys, all stamps intact"
 	exit 0
 fi
@@ -93,7 +91,8 @@ devmemctl assemble >/dev/null
 refresh
 test "$(names | wc -l)" = 64
 test "$(jq '[.[] | select(.state == "active")] | length' "$out/list.json")" = 64
-for n in $(names); do check "$n"; done
+mapfile -t all < <(names)
+stamps check "${all[@]}"
 echo "all 64 namespaces back after the move, stamps intact"
 for n in $(shuffled); do devmemctl destroy-namespace -f "$n" >/dev/null; done
 avail=$(devmemctl list -R | jq -r ".[] | select(.dev == \"$R\") | .available_size")
