@@ -2,6 +2,7 @@
 /*
  * devmemctl claim, devmemctl assemble.
  */
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "devmemctl.h"
@@ -73,14 +74,28 @@ static const struct cli_opt assemble_opts[] = {
 
 static const struct cli_cmd assemble_cmd = {
 	.name = "assemble",
-	.synopsis = "[-u] [-v]",
+	.synopsis = "[REGION...] [-u] [-v]",
 	.summary = "Load the devmem module if needed and bring up every devmem "
-		   "namespace recorded on the nvdimm regions.",
+		   "namespace recorded on the nvdimm regions (only on REGION, "
+		   "when given).",
 	.opts = assemble_opts,
-	.argname = "",
+	.argname = "REGION",
 	.min_args = 0,
-	.max_args = 0,
+	.max_args = -1,
 };
+
+/* assemble REGION...: is @r one of them (all when none is named)? */
+static bool assemble_wanted(struct cli *cli, const struct devmem_region *r)
+{
+	int i;
+
+	if (cli->nargs == 0)
+		return true;
+	for (i = 0; i < cli->nargs; i++)
+		if (cli_find_region(cli, cli->args[i]) == r)
+			return true;
+	return false;
+}
 
 int cmd_assemble(int argc, char **argv, struct cli *cli)
 {
@@ -94,11 +109,19 @@ int cmd_assemble(int argc, char **argv, struct cli *cli)
 		return rc;
 	if (cli_scan(cli) != CLI_OK)
 		return CLI_FAIL;
+	/* every name must exist before anything is touched */
+	for (int i = 0; i < cli->nargs; i++)
+		if (!cli_find_region(cli, cli->args[i]))
+			status = CLI_FAIL;
+	if (status != CLI_OK)
+		return status;
 	/* no nvdimm pmem region: nothing to assemble, no module to load */
 	if (devmem_region_get_first(cli->ctx) && cli_load_module(cli) != CLI_OK)
 		return CLI_FAIL;
 	list = json_object_new_array();
 	devmem_region_foreach (cli->ctx, r) {
+		if (!assemble_wanted(cli, r))
+			continue;
 		if (devmem_region_assemble(r) < 0)
 			status = CLI_FAIL;
 		devmem_namespace_foreach (r, ns) {

@@ -174,6 +174,8 @@ err_has "region999: no such nvdimm region"
 expect 1 destroy-namespace no-such-ns
 err_has "no-such-ns: no such devmem namespace"
 err_has "destroyed 0 namespaces"
+expect 1 assemble region999
+err_has "region999: no such nvdimm region"
 
 step "9. check, release and list -n: usage errors name the value"
 expect 2 check --repair=1

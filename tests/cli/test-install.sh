@@ -100,9 +100,9 @@ out=$(MANWIDTH=80 man -M "$d/usr/share/man" devmemctl-assemble 2>/dev/null)
 grep -qE '^ *devmemctl-assemble +- ' <<<"$out"
 
 echo "5. udev rule and systemd unit name the installed devmemctl"
-grep -qF 'RUN+="/bin/sh -c '"'"'/usr/bin/devmemctl assemble </dev/null >>/run/devmem-assemble.log 2>&1 &'"'"'"' "$d/lib/udev/rules.d/80-devmem.rules"
+grep -qF 'RUN+="/bin/sh -c '"'"'/usr/bin/devmemctl assemble %k </dev/null >>/run/devmem-assemble.log 2>&1 &'"'"'"' "$d/lib/udev/rules.d/80-devmem.rules"
 grep -q 'SYSTEMD_WANTS}+="devmem-assemble@%k.service"' "$d/lib/udev/rules.d/80-devmem.rules"
-grep -q '^ExecStart=/usr/bin/devmemctl assemble$' "$d/lib/systemd/system/devmem-assemble@.service"
+grep -q '^ExecStart=/usr/bin/devmemctl assemble %i$' "$d/lib/systemd/system/devmem-assemble@.service"
 ! grep -rn '@[A-Z]*@' "$d/lib/udev" "$d/lib/systemd" "$d/usr/lib/pkgconfig"
 if command -v systemd-analyze >/dev/null; then
 	MANPATH=$d/usr/share/man systemd-analyze verify --root="$d" \

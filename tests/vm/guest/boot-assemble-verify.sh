@@ -71,7 +71,9 @@ if [ "$mode" = systemd ]; then
 	echo "udev wants: ${wanted[*]}; running their ExecStart=$exec_start (in parallel)"
 	pids=()
 	for w in "${wanted[@]}"; do
-		$exec_start >"$out/$w.json" &
+		# systemd expands %i to the instance name (regionN)
+		inst=${w#devmem-assemble@} inst=${inst%.service}
+		${exec_start//%i/$inst} >"$out/$w.json" &
 		pids+=($!)
 	done
 	for p in "${pids[@]}"; do wait "$p"; done
