@@ -2,6 +2,9 @@
 #   make            build kmod/devmem.ko, libdevmem and devmemctl
 #   make demo       the main job: stock ndctl vs devmem in a VM (installs deps)
 #   make check      unit tests + VM tests (installs deps)
+#   make check-fuzz run each libFuzzer target FUZZ_TIME seconds (default 60)
+#   make check-powercut  the power-cut test over every cut point (also in
+#                   make check); DEVMEM_POWERCUT_CUTS="..." picks others
 
 KVER ?= $(shell scripts/kernel-version 2>/dev/null)
 KDIR ?= /lib/modules/$(KVER)/build
@@ -25,7 +28,8 @@ UNIT_TESTS := $(patsubst %.c,%,$(wildcard tests/unit/test-*.c))
 
 all: kmod lib cli
 
-.PHONY: all kmod lib cli deps check check-unit check-vm demo clean distclean
+.PHONY: all kmod lib cli deps check check-unit check-vm check-fuzz \
+	check-powercut demo clean distclean
 
 deps:
 	@scripts/deps
@@ -64,17 +68,29 @@ tests/unit/test-%: tests/unit/test-%.c tests/unit/*.h $(LIB_PURE) libdevmem/*.h
 tests/kmod/ioctl-test: tests/kmod/ioctl-test.c include/uapi/linux/devmem.h
 	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -o $@ $<
 
-CLI_TESTS := $(wildcard tests/cli/test-*.sh tests/lint/test-*.sh)
+CLI_TESTS := $(wildcard tests/cli/test-*.sh tests/lint/test-*.sh) \
+	tests/fuzz/test-fuzz-regress.sh
+FUZZ_REPLAY := tests/fuzz/replay-meta tests/fuzz/replay-layout tests/fuzz/replay-cli
+
+# corpus + crash reproducers of the fuzz targets, replayed in make check
+$(FUZZ_REPLAY): tests/fuzz/*.c tests/fuzz/*.h libdevmem/*.c libdevmem/*.h cli/*.c cli/*.h
+	$(MAKE) -C tests/fuzz REPLAY_CC=$(CC) $(@F)
 VM_TESTS := $(wildcard tests/vm/test-*.sh)
 
-check-unit: $(UNIT_TESTS) cli
+check-unit: $(UNIT_TESTS) cli $(FUZZ_REPLAY)
 	@tests/run-tests $(UNIT_TESTS) $(CLI_TESTS)
 
 check-vm: all tests/kmod/ioctl-test
 	@tests/run-tests $(VM_TESTS)
 
+check-fuzz: deps
+	@$(MAKE) --no-print-directory -C tests/fuzz run
+
+check-powercut: all
+	@tests/run-tests tests/vm/test-powercut.sh
+
 check: deps
-	@$(MAKE) --no-print-directory all $(UNIT_TESTS) tests/kmod/ioctl-test
+	@$(MAKE) --no-print-directory all $(UNIT_TESTS) $(FUZZ_REPLAY) tests/kmod/ioctl-test
 	@tests/run-tests $(UNIT_TESTS) $(CLI_TESTS) $(VM_TESTS)
 
 demo: deps
@@ -85,6 +101,7 @@ clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR)/kmod clean 2>/dev/null
 	rm -f libdevmem/*.o libdevmem/*.a libdevmem/*.so* libdevmem/*.pc \
 		cli/*.o cli/devmemctl $(UNIT_TESTS) tests/kmod/ioctl-test
+	-$(MAKE) -C tests/fuzz clean
 	rm -rf build/test-logs
 
 distclean: clean
