@@ -84,6 +84,15 @@ int devmem_meta_read(struct devmem_region *r, struct devmem_meta *m)
 		    state_name(m->state),
 		    (unsigned long long)m->rep.slot_seq[0],
 		    (unsigned long long)m->rep.slot_seq[1]);
+		/* a damaged copy is named once, on the first read of the
+		 * region; the next update rewrites it first
+		 * (dm_meta_write_order) */
+		if (m->state == DM_META_VALID && m->rep.why[0] &&
+		    !r->meta_warned) {
+			warn(r->ctx, "%s: metadata %s\n", r->devname,
+			     m->rep.why);
+			r->meta_warned = true;
+		}
 	}
 	free(buf);
 	return rc;
@@ -195,6 +204,7 @@ int devmem_meta_update(struct devmem_region *r, struct devmem_meta *m,
 	}
 	dbg(r->ctx, "%s: wrote layout generation %llu\n", r->devname,
 	    (unsigned long long)seq);
+	r->meta_warned = false; /* both copies are good now */
 out:
 	free(tmp);
 	free(buf);
@@ -231,9 +241,9 @@ int devmem_meta_check(struct devmem_region *r, struct dm_layout *l)
 	}
 	if (was != r->size)
 		warn(r->ctx,
-		       "%s: the region is %llu bytes now (the layout was "
-		       "written for %llu); every namespace still fits\n",
-		       r->devname, (unsigned long long)r->size,
-		       (unsigned long long)was);
+		     "%s: the region is %llu bytes now (the layout was "
+		     "written for %llu); every namespace still fits\n",
+		     r->devname, (unsigned long long)r->size,
+		     (unsigned long long)was);
 	return 0;
 }
