@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -124,7 +125,10 @@ int devmem_kern_meta_read(struct devmem_ctx *ctx, uint64_t id, uint64_t offset,
  * issued in DEVMEM_FAULT_PIECE (4 KiB) pieces, each flushed by the module
  * before the next, and right after the N-th piece of the process the
  * process stops dead (SIGKILL to itself), as if the power went: the pieces
- * written so far are on media, nothing after them. If DEVMEM_FAULT_MARKER
+ * written so far are on media, nothing after them. With
+ * DEVMEM_FAULT_ORDER=reverse each write's pieces go last to first (the
+ * header of a slot last), another order a platform may persist stores in.
+ * If DEVMEM_FAULT_MARKER
  * names a file, "N OFFSET\n" (the last piece's region offset) is written
  * to it first, so the test knows the cut happened. See docs/reliability.md.
  */
@@ -177,24 +181,29 @@ int devmem_kern_meta_write(struct devmem_ctx *ctx, uint64_t id, uint64_t offset,
 {
 	static long written;
 	long limit = fault_writes_left();
+	const char *order = getenv("DEVMEM_FAULT_ORDER");
+	bool reverse = order && !strcmp(order, "reverse");
 	uint64_t done;
 
 	if (limit == 0)
 		return meta_io(ctx, DEVMEM_IOC_META_WRITE, id, offset, buf, len,
 			       "DEVMEM_IOC_META_WRITE");
 	for (done = 0; done < len; done += DEVMEM_FAULT_PIECE) {
+		/* piece k from the start, or from the end when reversed */
+		uint64_t at = reverse ? (len - done - 1) / DEVMEM_FAULT_PIECE *
+						DEVMEM_FAULT_PIECE
+				      : done;
+		uint64_t n = len - at < DEVMEM_FAULT_PIECE ? len - at
+							   : DEVMEM_FAULT_PIECE;
 		int rc;
-		uint64_t n = len - done < DEVMEM_FAULT_PIECE
-				     ? len - done
-				     : DEVMEM_FAULT_PIECE;
 
-		rc = meta_io(ctx, DEVMEM_IOC_META_WRITE, id, offset + done,
-			     (const unsigned char *)buf + done, n,
+		rc = meta_io(ctx, DEVMEM_IOC_META_WRITE, id, offset + at,
+			     (const unsigned char *)buf + at, n,
 			     "DEVMEM_IOC_META_WRITE");
 		if (rc < 0)
 			return rc;
 		if (++written == limit)
-			fault_cut(offset + done);
+			fault_cut(offset + at);
 	}
 	return 0;
 }
