@@ -3,8 +3,8 @@
 #   make demo       the main job: stock ndctl vs devmem in a VM (installs deps)
 #   make check      unit tests + VM tests (installs deps)
 #   make check-fuzz run each libFuzzer target FUZZ_TIME seconds (default 60)
-#   make check-powercut  the power-cut test over every cut point (also in
-#                   make check); DEVMEM_POWERCUT_CUTS="..." picks others
+#   make check-powercut  the power-cut test over all 32 cut points (make
+#                   check runs 5); DEVMEM_POWERCUT_CUTS="..." picks others
 
 KVER ?= $(shell scripts/kernel-version 2>/dev/null)
 KDIR ?= /lib/modules/$(KVER)/build
@@ -87,7 +87,7 @@ check-fuzz: deps
 	@$(MAKE) --no-print-directory -C tests/fuzz run
 
 check-powercut: all
-	@tests/run-tests tests/vm/test-powercut.sh
+	@DEVMEM_POWERCUT_CUTS=$${DEVMEM_POWERCUT_CUTS:-all} tests/run-tests tests/vm/test-powercut.sh
 
 check: deps
 	@$(MAKE) --no-print-directory all $(UNIT_TESTS) $(FUZZ_REPLAY) tests/kmod/ioctl-test

@@ -2,7 +2,8 @@
 # Guest side of test-powercut.sh. $1 = setup|cut|verify, $2 = the shared
 # results directory, which holds "plan": one line per DIMM,
 #   INDEX OP N ADDR
-# OP is claim, create or destroy; N the metadata write piece after which
+# OP is claim, create or destroy, or one of them with -rev (the hook
+# writes each slot's pieces last to first); N the metadata write piece after which
 # the library stops dead (DEVMEM_FAULT_WRITES, see libdevmem/kernel.c);
 # N = 0 marks the reference DIMM of OP: there the hook is armed with a
 # count that is never reached, so the update completes through the same
@@ -39,8 +40,10 @@ snapshot() { # refresh the cached listings
 	devmemctl list -N >"$out/.list-N"
 }
 
-run_op() { # OP I REGION
-	local op=$1 i=$2 r=$3
+run_op() { # OP[-rev] I REGION; -rev: each slot's pieces last to first
+	local op=${1%-rev} i=$2 r=$3 order=
+	[ "$op" = "$1" ] || order=reverse
+	export DEVMEM_FAULT_ORDER=$order
 	case $op in
 	claim) devmemctl claim "$r" ;;
 	create) devmemctl create-namespace -r "$r" -s 2M -a 4K -M mem \
@@ -54,11 +57,11 @@ setup)
 	set -e
 	while read -r i op n addr; do
 		r=$(vm_region_at "$addr")
-		[ "$op" = claim ] && continue
+		[ "${op%-rev}" = claim ] && continue
 		devmemctl claim "$r" >/dev/null
 		devmemctl create-namespace -r "$r" -s 3M -a 4K -M mem \
 			-n "keep-$i" -u "$(uuid 1000 "$i")" >/dev/null
-		[ "$op" = destroy ] || continue
+		[ "${op%-rev}" = destroy ] || continue
 		devmemctl create-namespace -r "$r" -s 1M -a 4K -M mem \
 			-n "victim-$i" -u "$(uuid 2000 "$i")" >/dev/null
 	done <"$out/plan"
@@ -86,7 +89,7 @@ cut)
 	sync "$out/dmesg"
 	# power cut: no unmount, no sync, no driver shutdown
 	echo o >/proc/sysrq-trigger
-	sleep 30
+	while :; do :; done # the root filesystem is going away: no exec
 	;;
 verify)
 	rc=0
