@@ -70,12 +70,12 @@ tests/kmod/ioctl-test: tests/kmod/ioctl-test.c include/uapi/linux/devmem.h
 
 CLI_TESTS := $(wildcard tests/cli/test-*.sh tests/lint/test-*.sh) \
 	tests/fuzz/test-fuzz-regress.sh
+VM_TESTS := $(wildcard tests/vm/test-*.sh)
 FUZZ_REPLAY := tests/fuzz/replay-meta tests/fuzz/replay-layout tests/fuzz/replay-cli
 
 # corpus + crash reproducers of the fuzz targets, replayed in make check
 $(FUZZ_REPLAY): tests/fuzz/*.c tests/fuzz/*.h libdevmem/*.c libdevmem/*.h cli/*.c cli/*.h
 	$(MAKE) -C tests/fuzz REPLAY_CC=$(CC) $(@F)
-VM_TESTS := $(wildcard tests/vm/test-*.sh)
 
 check-unit: $(UNIT_TESTS) cli $(FUZZ_REPLAY)
 	@tests/run-tests $(UNIT_TESTS) $(CLI_TESTS)
