@@ -3,6 +3,9 @@
 #                   P2P API sample kmod/samples/devmem-ivshmem.ko
 #   make demo       the main job: stock ndctl vs devmem in a VM (installs deps)
 #   make check      unit tests + VM tests (installs deps)
+#   make check-fuzz run each libFuzzer target FUZZ_TIME seconds (default 60)
+#   make check-powercut  the power-cut test over all 32 cut points (make
+#                   check runs 5); DEVMEM_POWERCUT_CUTS="..." picks others
 
 KVER ?= $(shell scripts/kernel-version 2>/dev/null)
 KDIR ?= /lib/modules/$(KVER)/build
@@ -26,7 +29,8 @@ UNIT_TESTS := $(patsubst %.c,%,$(wildcard tests/unit/test-*.c))
 
 all: kmod samples lib cli
 
-.PHONY: all kmod samples lib cli deps check check-unit check-vm demo clean distclean
+.PHONY: all kmod samples lib cli deps check check-unit check-vm check-fuzz \
+	check-powercut demo clean distclean
 
 deps:
 	@scripts/deps
@@ -76,17 +80,30 @@ tests/kmod/dax-stamp: tests/kmod/dax-stamp.c
 tests/kmod/p2p-user: tests/kmod/p2p-user.c kmod/samples/devmem-ivshmem.h
 	$(CC) $(CPPFLAGS) -Ikmod/samples $(WARN) $(CFLAGS) -o $@ $<
 
-CLI_TESTS := $(wildcard tests/cli/test-*.sh tests/lint/test-*.sh)
+CLI_TESTS := $(wildcard tests/cli/test-*.sh tests/lint/test-*.sh) \
+	tests/fuzz/test-fuzz-regress.sh
 VM_TESTS := $(wildcard tests/vm/test-*.sh)
+FUZZ_REPLAY := tests/fuzz/replay-meta tests/fuzz/replay-layout tests/fuzz/replay-cli
 
-check-unit: $(UNIT_TESTS) cli
+# corpus + crash reproducers of the fuzz targets, replayed in make check
+$(FUZZ_REPLAY): tests/fuzz/*.c tests/fuzz/*.h libdevmem/*.c libdevmem/*.h cli/*.c cli/*.h
+	$(MAKE) -C tests/fuzz REPLAY_CC=$(CC) $(@F)
+
+check-unit: $(UNIT_TESTS) cli $(FUZZ_REPLAY)
 	@tests/run-tests $(UNIT_TESTS) $(CLI_TESTS)
 
 check-vm: all tests/kmod/ioctl-test tests/kmod/p2p-user tests/kmod/dax-stamp
 	@tests/run-tests $(VM_TESTS)
 
+check-fuzz: deps
+	@$(MAKE) --no-print-directory -C tests/fuzz run
+
+check-powercut: all
+	@DEVMEM_POWERCUT_CUTS=$${DEVMEM_POWERCUT_CUTS:-all} tests/run-tests tests/vm/test-powercut.sh
+
 check: deps
-	@$(MAKE) --no-print-directory all $(UNIT_TESTS) tests/kmod/ioctl-test tests/kmod/p2p-user tests/kmod/dax-stamp
+	@$(MAKE) --no-print-directory all $(UNIT_TESTS) $(FUZZ_REPLAY) \
+		tests/kmod/ioctl-test tests/kmod/p2p-user tests/kmod/dax-stamp
 	@tests/run-tests $(UNIT_TESTS) $(CLI_TESTS) $(VM_TESTS)
 
 demo: deps
@@ -99,6 +116,7 @@ clean:
 	rm -f libdevmem/*.o libdevmem/*.a libdevmem/*.so* libdevmem/*.pc \
 		cli/*.o cli/devmemctl $(UNIT_TESTS) tests/kmod/ioctl-test \
 		tests/kmod/p2p-user tests/kmod/dax-stamp
+	-$(MAKE) -C tests/fuzz clean
 	rm -rf build/test-logs
 
 distclean: clean

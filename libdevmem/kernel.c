@@ -6,8 +6,14 @@
  * namespace the call was about and log the error sentence.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <unistd.h>
 
 #include "private.h"
 
@@ -114,11 +120,93 @@ int devmem_kern_meta_read(struct devmem_ctx *ctx, uint64_t id, uint64_t offset,
 		       "DEVMEM_IOC_META_READ");
 }
 
+/*
+ * Fault injection for the power-cut tests (tests/vm/test-powercut.sh), off
+ * unless DEVMEM_FAULT_WRITES=N (N >= 1) is set: metadata writes are then
+ * issued in DEVMEM_FAULT_PIECE (4 KiB) pieces, each flushed by the module
+ * before the next, and right after the N-th piece of the process the
+ * process stops dead (SIGKILL to itself), as if the power went: the pieces
+ * written so far are on media, nothing after them. With
+ * DEVMEM_FAULT_ORDER=reverse each write's pieces go last to first (the
+ * header of a slot last), another order a platform may persist stores in.
+ * If DEVMEM_FAULT_MARKER
+ * names a file, "N OFFSET\n" (the last piece's region offset) is written
+ * to it first, so the test knows the cut happened. See docs/reliability.md.
+ */
+#define DEVMEM_FAULT_PIECE 4096u
+
+static long fault_writes_left(void)
+{
+	static long left = -1; /* -1: not read yet; 0: hook off */
+	const char *s;
+	char *end;
+
+	if (left >= 0)
+		return left;
+	left = 0;
+	s = getenv("DEVMEM_FAULT_WRITES");
+	if (s && *s) {
+		long v = strtol(s, &end, 10);
+
+		if (*end == '\0' && v > 0)
+			left = v;
+	}
+	return left;
+}
+
+static void fault_cut(uint64_t offset)
+{
+	const char *marker = getenv("DEVMEM_FAULT_MARKER");
+
+	if (marker && *marker) {
+		const char *n = getenv("DEVMEM_FAULT_WRITES");
+		char line[64];
+		int len = snprintf(line, sizeof(line), "%s %#llx\n", n,
+				   (unsigned long long)offset);
+		int fd = open(marker, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+			      0644);
+		if (fd >= 0) {
+			if (write(fd, line, (size_t)len) == len)
+				fsync(fd);
+			close(fd);
+		}
+	}
+	for (;;) {
+		kill(getpid(), SIGKILL);
+		pause();
+	}
+}
+
 int devmem_kern_meta_write(struct devmem_ctx *ctx, uint64_t id, uint64_t offset,
 			   const void *buf, uint64_t len)
 {
-	return meta_io(ctx, DEVMEM_IOC_META_WRITE, id, offset, buf, len,
-		       "DEVMEM_IOC_META_WRITE");
+	static long written;
+	long limit = fault_writes_left();
+	const char *order = getenv("DEVMEM_FAULT_ORDER");
+	bool reverse = order && !strcmp(order, "reverse");
+	uint64_t done;
+
+	if (limit == 0)
+		return meta_io(ctx, DEVMEM_IOC_META_WRITE, id, offset, buf, len,
+			       "DEVMEM_IOC_META_WRITE");
+	for (done = 0; done < len; done += DEVMEM_FAULT_PIECE) {
+		/* piece k from the start, or from the end when reversed */
+		uint64_t at = reverse ? (len - done - 1) / DEVMEM_FAULT_PIECE *
+						DEVMEM_FAULT_PIECE
+				      : done;
+		uint64_t n = len - at < DEVMEM_FAULT_PIECE ? len - at
+							   : DEVMEM_FAULT_PIECE;
+		int rc;
+
+		rc = meta_io(ctx, DEVMEM_IOC_META_WRITE, id, offset + at,
+			     (const unsigned char *)buf + at, n,
+			     "DEVMEM_IOC_META_WRITE");
+		if (rc < 0)
+			return rc;
+		if (++written == limit)
+			fault_cut(offset + at);
+	}
+	return 0;
 }
 
 int devmem_kern_ns_map(struct devmem_ctx *ctx, struct devmem_ns_arg *arg)

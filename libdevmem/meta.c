@@ -86,6 +86,15 @@ int devmem_meta_read(struct devmem_region *r, struct devmem_meta *m)
 		    state_name(m->state),
 		    (unsigned long long)m->rep.slot_seq[0],
 		    (unsigned long long)m->rep.slot_seq[1]);
+		/* a damaged copy is named once, on the first read of the
+		 * region; the next update rewrites it first
+		 * (dm_meta_write_order) */
+		if (m->state == DM_META_VALID && m->rep.why[0] &&
+		    !r->meta_warned) {
+			warn(r->ctx, "%s: metadata %s\n", r->devname,
+			     m->rep.why);
+			r->meta_warned = true;
+		}
 	}
 	free(buf);
 	return rc;
@@ -220,6 +229,7 @@ int devmem_meta_update(struct devmem_region *r, struct devmem_meta *m,
 	}
 	dbg(r->ctx, "%s: wrote layout generation %llu\n", r->devname,
 	    (unsigned long long)seq);
+	r->meta_warned = false; /* both copies are good now */
 out:
 	free(tmp);
 	free(buf);

@@ -53,6 +53,7 @@ struct devmem_region {
 	enum dm_meta_state meta_state; /* 0: not read */
 	struct dm_layout *layout;      /* valid when meta_state == VALID */
 	struct devmem_namespace *namespaces; /* by table index */
+	bool meta_warned; /* a damaged copy was named (until an update) */
 };
 
 struct devmem_namespace {

@@ -43,11 +43,15 @@ static inline void fuzz_verify_base(const struct dm_layout *l, uint64_t b)
 		if (!(a->flags & DM_NS_FLAG_VALID))
 			continue;
 		dm_pgmap_range(b, a, &s, &e);
+		/* P may cover the metadata pages (docs/format.md, rule 3),
+		 * except for a map=dev namespace that takes memmap blocks
+		 * from its altmap (rule 4) */
 		if (s % DM_SUBSECTION || e % DM_SUBSECTION || s > ds ||
-		    e < ds + a->size || s < b + DM_META_SIZE ||
+		    e < ds + a->size || s < b || ds < b + DM_META_SIZE ||
 		    e > b + l->region_size)
 			abort();
-		if (a->map == DM_MAP_DEV && dm_altmap_need(s, e) > ds - s)
+		if (a->map == DM_MAP_DEV && dm_altmap_need(s, e) &&
+		    (dm_altmap_need(s, e) > ds - s || s < b + DM_META_SIZE))
 			abort();
 		for (unsigned int j = 0; j < i; j++) {
 			uint64_t s2, e2;
