@@ -2,6 +2,7 @@
 #   make            build kmod/devmem.ko, libdevmem and devmemctl
 #   make demo       the main job: stock ndctl vs devmem in a VM (installs deps)
 #   make check      unit tests + VM tests (installs deps)
+#   make check-matrix  the full reboot matrix, regenerates docs/reboot-matrix.md
 
 KVER ?= $(shell scripts/kernel-version 2>/dev/null)
 KDIR ?= /lib/modules/$(KVER)/build
@@ -25,7 +26,7 @@ UNIT_TESTS := $(patsubst %.c,%,$(wildcard tests/unit/test-*.c))
 
 all: kmod lib cli
 
-.PHONY: all kmod lib cli deps check check-unit check-vm demo clean distclean
+.PHONY: all kmod lib cli deps check check-unit check-vm check-matrix demo clean distclean
 
 deps:
 	@scripts/deps
@@ -72,6 +73,9 @@ check-unit: $(UNIT_TESTS) cli
 
 check-vm: all tests/kmod/ioctl-test
 	@tests/run-tests $(VM_TESTS)
+
+check-matrix: all
+	@tests/vm/reboot-matrix --report docs/reboot-matrix.md $(MATRIX_ARGS)
 
 check: deps
 	@$(MAKE) --no-print-directory all $(UNIT_TESTS) tests/kmod/ioctl-test
