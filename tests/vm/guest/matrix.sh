@@ -119,7 +119,12 @@ devmemctl list -N >"$dir/$boot-devmem.json" 2>>"$dir/$boot.log" || echo '[]' >"$
 ndctl list -N >"$dir/$boot-stock.json" 2>>"$dir/$boot.log"
 [ -s "$dir/$boot-stock.json" ] || echo '[]' >"$dir/$boot-stock.json"
 jq 'if type == "object" then [.] else . end' "$dir/$boot-stock.json" >/tmp/stock.json
-dmesg | grep -E 'bad offset|probe of namespace.* failed|misaligned' | sed 's/^\[[ 0-9.]*\] */kernel: /' | sort | uniq -c | sed 's/^ */  /'
+# with -i: also the namespaces that are there but not enabled
+ndctl list -N -i 2>>"$dir/$boot.log" | jq 'if type == "object" then [.] else . end' >/tmp/stock-idle.json ||
+	echo '[]' >/tmp/stock-idle.json
+cp /tmp/stock-idle.json "$dir/$boot-stock-idle.json"
+{ dmesg | grep -E 'bad offset|probe of namespace.* failed|misaligned' || true; } |
+	sed 's/^\[[ 0-9.]*\] */kernel: /' | sort | uniq -c | sed 's/^ */  /'
 
 # check_member: one line of created -> prints "SURVIVED DATA NOTE"
 check_member() {
@@ -141,7 +146,12 @@ check_member() {
 	else
 		q=".[] | select(.uuid == \"$uuid\")"
 		now=$(jq -c "$q" /tmp/stock.json)
-		[ -n "$now" ] || { echo "no - $m:namespace-gone"; return; }
+		if [ -z "$now" ]; then
+			# not enabled: is it still listed (idle), or not there at all?
+			now=$(jq -r "$q | \"idle-mode-\(.mode // \"none\")-size-\(.size)\"" /tmp/stock-idle.json | head -n 1)
+			echo "no - $m:${now:-namespace-gone}"
+			return
+		fi
 		[ "$(jq -r .mode <<<"$now")" = devdax ] || { echo "no - $m:mode-$(jq -r .mode <<<"$now")"; return; }
 		got=$(jq -r .size <<<"$now")
 		[ "$got" = "$size" ] || { echo "no - $m:size-was-$size-now-$got"; return; }
