@@ -6,6 +6,7 @@
 #   make check-fuzz run each libFuzzer target FUZZ_TIME seconds (default 60)
 #   make check-powercut  the power-cut test over all 32 cut points (make
 #                   check runs 5); DEVMEM_POWERCUT_CUTS="..." picks others
+#   make check-matrix  the full reboot matrix, regenerates docs/reboot-matrix.md
 
 KVER ?= $(shell scripts/kernel-version 2>/dev/null)
 KDIR ?= /lib/modules/$(KVER)/build
@@ -30,7 +31,7 @@ UNIT_TESTS := $(patsubst %.c,%,$(wildcard tests/unit/test-*.c))
 all: kmod samples lib cli
 
 .PHONY: all kmod samples lib cli deps check check-unit check-vm check-fuzz \
-	check-powercut demo clean distclean
+	check-powercut check-matrix demo clean distclean
 
 deps:
 	@scripts/deps
@@ -100,6 +101,9 @@ check-fuzz: deps
 
 check-powercut: all
 	@DEVMEM_POWERCUT_CUTS=$${DEVMEM_POWERCUT_CUTS:-all} tests/run-tests tests/vm/test-powercut.sh
+
+check-matrix: all
+	@tests/vm/reboot-matrix --report docs/reboot-matrix.md $(MATRIX_ARGS)
 
 check: deps
 	@$(MAKE) --no-print-directory all $(UNIT_TESTS) $(FUZZ_REPLAY) \
