@@ -3,6 +3,7 @@
 #                   P2P API sample kmod/samples/devmem-ivshmem.ko
 #   make demo       the main job: stock ndctl vs devmem in a VM (installs deps)
 #   make check      unit tests + VM tests (installs deps)
+#   make bench      devmem vs stock in a VM: docs/performance.md, docs/perf/
 
 KVER ?= $(shell scripts/kernel-version 2>/dev/null)
 KDIR ?= /lib/modules/$(KVER)/build
@@ -26,7 +27,7 @@ UNIT_TESTS := $(patsubst %.c,%,$(wildcard tests/unit/test-*.c))
 
 all: kmod samples lib cli
 
-.PHONY: all kmod samples lib cli deps check check-unit check-vm demo clean distclean
+.PHONY: all kmod samples lib cli deps check check-unit check-vm demo bench clean distclean
 
 deps:
 	@scripts/deps
@@ -93,12 +94,21 @@ demo: deps
 	@$(MAKE) --no-print-directory all
 	@tests/vm/demo
 
+bench/bench-tool: bench/bench-tool.c include/uapi/linux/devmem.h
+	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -o $@ $<
+
+# bench/make-bench: bench/run (one VM, every part) + a 16 GiB bring-up VM,
+# then bench/report
+bench: deps
+	@$(MAKE) --no-print-directory all bench/bench-tool
+	@bench/make-bench
+
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR)/kmod clean 2>/dev/null
 	-$(MAKE) -C $(KDIR) M=$(CURDIR)/kmod/samples clean 2>/dev/null
 	rm -f libdevmem/*.o libdevmem/*.a libdevmem/*.so* libdevmem/*.pc \
 		cli/*.o cli/devmemctl $(UNIT_TESTS) tests/kmod/ioctl-test \
-		tests/kmod/p2p-user tests/kmod/dax-stamp
+		tests/kmod/p2p-user tests/kmod/dax-stamp bench/bench-tool
 	rm -rf build/test-logs
 
 distclean: clean
