@@ -68,37 +68,63 @@ if [[ " $parts " == *" memory "* ]]; then
 	echo "memory done"
 fi
 
+# the order of the two sides alternates with the repetition (odd: stock
+# first, even: devmem first), so that what one side leaves behind (host
+# page cache, dirty pages of the DIMM files) does not always hit the same side
+order() { if [ $(($1 % 2)) = 1 ]; then echo stock devmem; else echo devmem stock; fi; }
+
+# bring-up, one side: create (timed), then the re-up (timed)
+bringup_stock() { # SIZE_MIB MAP CASE REP
+	local j t0 t1
+	t0=$(us)
+	j=$(ndctl create-namespace -r "$S" -m devdax -M "$2" -a 2M -s "$1M")
+	t1=$(us)
+	read -r ns sdax < <(stock_ids "$j")
+	rec bringup "$3" stock "$4" create_us $((t1 - t0))
+	ndctl disable-namespace "$ns" >/dev/null
+	t0=$(us)
+	ndctl enable-namespace "$ns" >/dev/null
+	t1=$(us)
+	rec bringup "$3" stock "$4" reup_us $((t1 - t0))
+}
+bringup_devmem() { # USABLE_BYTES MAP CASE REP
+	local t0 t1 dax
+	t0=$(us)
+	devmemctl create-namespace -r "$D" -M "$2" -a 2M -s "$1" -n b >/dev/null
+	t1=$(us)
+	rec bringup "$3" devmem "$4" create_us $((t1 - t0))
+	dax=$(dm_chardev b)
+	$T unmap "$(dm_region_id "$dax")" 0
+	[ ! -e "/dev/$dax" ]
+	t0=$(us)
+	devmemctl assemble >/dev/null
+	t1=$(us)
+	[ -e "/dev/$dax" ]
+	rec bringup "$3" devmem "$4" reup_us $((t1 - t0))
+}
 if [[ " $parts " == *" bringup "* ]]; then
+	# devmem is asked for the usable bytes the stock namespace of each size
+	# and map gets: learnt once, before the timed runs
+	declare -A USE
+	for s in $sizes; do
+		for m in dev mem; do
+			j=$(ndctl create-namespace -r "$S" -m devdax -M "$m" -a 2M -s "${s}M")
+			read -r ns sdax < <(stock_ids "$j")
+			USE[$s.$m]=$(cat "/sys/bus/dax/devices/$sdax/size")
+			ndctl destroy-namespace -f "$ns" >/dev/null
+		done
+	done
 	for rep in $(seq 1 "$reps"); do
 		for s in $sizes; do
 			for m in dev mem; do
 				c="${s}M.$m"
-				# stock: create, then disable + enable
-				t0=$(us)
-				j=$(ndctl create-namespace -r "$S" -m devdax -M "$m" -a 2M -s "${s}M")
-				t1=$(us)
-				read -r ns sdax < <(stock_ids "$j")
-				# devmem is asked for the usable bytes the stock namespace got
-				use=$(cat "/sys/bus/dax/devices/$sdax/size")
-				rec bringup "$c" stock "$rep" create_us $((t1 - t0))
-				ndctl disable-namespace "$ns" >/dev/null
-				t0=$(us)
-				ndctl enable-namespace "$ns" >/dev/null
-				t1=$(us)
-				rec bringup "$c" stock "$rep" reup_us $((t1 - t0))
-				# devmem: create, then unmap + assemble
-				t0=$(us)
-				devmemctl create-namespace -r "$D" -M "$m" -a 2M -s "$use" -n b >/dev/null
-				t1=$(us)
-				rec bringup "$c" devmem "$rep" create_us $((t1 - t0))
-				dax=$(dm_chardev b)
-				$T unmap "$(dm_region_id "$dax")" 0
-				[ ! -e "/dev/$dax" ]
-				t0=$(us)
-				devmemctl assemble >/dev/null
-				t1=$(us)
-				[ -e "/dev/$dax" ]
-				rec bringup "$c" devmem "$rep" reup_us $((t1 - t0))
+				for side in $(order "$rep"); do
+					if [ "$side" = stock ]; then
+						bringup_stock "$s" "$m" "$c" "$rep"
+					else
+						bringup_devmem "${USE[$s.$m]}" "$m" "$c" "$rep"
+					fi
+				done
 				ndctl destroy-namespace -f "$ns" >/dev/null
 				devmemctl destroy-namespace -f b >/dev/null
 				echo "bringup rep $rep $c done"
@@ -125,7 +151,7 @@ if [[ " $parts " == *" dax "* ]]; then
 		ddax=$(dm_chardev d)
 		echo "dax $a: stock $sdax ($(cat "/sys/bus/dax/devices/$sdax/size")) devmem $ddax ($(cat "/sys/bus/dax/devices/$ddax/size"))"
 		for rep in $(seq 1 "$reps"); do
-			for side in stock devmem; do
+			for side in $(order "$rep"); do
 				if [ $side = stock ]; then dax=$sdax; else dax=$ddax; fi
 				read -r pages flt secs pps fps < <($T touch "/dev/$dax" $((256 << 20)))
 				rec fault "$a" $side "$rep" pages_per_s "$pps"
@@ -135,7 +161,7 @@ if [[ " $parts " == *" dax "* ]]; then
 				: "$secs"
 			done
 			for w in read:2M write:2M randread:4k randwrite:4k; do
-				for side in stock devmem; do
+				for side in $(order "$rep"); do
 					if [ $side = stock ]; then dax=$sdax; else dax=$ddax; fi
 					read -r bw iops < <(fio_one "/dev/$dax" "${w%:*}" "${w#*:}")
 					rec fio "$a.${w/:/.}" $side "$rep" bw_kib "$bw"
