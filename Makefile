@@ -7,6 +7,7 @@
 #   make check-powercut  the power-cut test over all 32 cut points (make
 #                   check runs 5); DEVMEM_POWERCUT_CUTS="..." picks others
 #   make check-matrix  the full reboot matrix, regenerates docs/reboot-matrix.md
+#   make bench      devmem vs stock in a VM: docs/performance.md, docs/perf/
 
 KVER ?= $(shell scripts/kernel-version 2>/dev/null)
 KDIR ?= /lib/modules/$(KVER)/build
@@ -31,7 +32,7 @@ UNIT_TESTS := $(patsubst %.c,%,$(wildcard tests/unit/test-*.c))
 all: kmod samples lib cli
 
 .PHONY: all kmod samples lib cli deps check check-unit check-vm check-fuzz \
-	check-powercut check-matrix demo clean distclean
+	check-powercut check-matrix demo bench clean distclean
 
 deps:
 	@scripts/deps
@@ -114,12 +115,21 @@ demo: deps
 	@$(MAKE) --no-print-directory all
 	@tests/vm/demo
 
+bench/bench-tool: bench/bench-tool.c include/uapi/linux/devmem.h
+	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -o $@ $<
+
+# bench/make-bench: bench/run (one VM, every part) + a 16 GiB bring-up VM,
+# then bench/report
+bench: deps
+	@$(MAKE) --no-print-directory all bench/bench-tool
+	@bench/make-bench
+
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR)/kmod clean 2>/dev/null
 	-$(MAKE) -C $(KDIR) M=$(CURDIR)/kmod/samples clean 2>/dev/null
 	rm -f libdevmem/*.o libdevmem/*.a libdevmem/*.so* libdevmem/*.pc \
 		cli/*.o cli/devmemctl $(UNIT_TESTS) tests/kmod/ioctl-test \
-		tests/kmod/p2p-user tests/kmod/dax-stamp
+		tests/kmod/p2p-user tests/kmod/dax-stamp bench/bench-tool
 	-$(MAKE) -C tests/fuzz clean
 	rm -rf build/test-logs
 
