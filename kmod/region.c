@@ -59,8 +59,7 @@ static u64 devmem_pmem_bytes(u64 phys, u64 size)
 
 static int devmem_region_check(u64 phys, u64 size, u64 flags)
 {
-	struct devmem_region *r;
-	unsigned long id;
+	struct range rg = { phys, phys + size - 1 };
 
 	if (!IS_ALIGNED(phys | size, DEVMEM_PAGE_SIZE) ||
 	    devmem_overflows(phys, size) || size < 2 * DEVMEM_SUBSECTION_SIZE)
@@ -80,11 +79,9 @@ static int devmem_region_check(u64 phys, u64 size, u64 flags)
 	} else if (devmem_pmem_bytes(phys, size) != size) {
 		return -EINVAL;
 	}
-	xa_for_each(&devmem_regions, id, r)
-		if (phys < r->phys + r->size && r->phys < phys + size)
-			return -EBUSY;
-	/* a P2P range of another driver (kmod/p2p.c) */
-	if (devmem_range_overlaps_p2p(&(struct range){ phys, phys + size - 1 }))
+	/* another devmem region, or a P2P range of a driver (kmod/p2p.c) */
+	if (devmem_range_overlaps_region(&rg) ||
+	    devmem_range_overlaps_p2p(&rg))
 		return -EBUSY;
 	return 0;
 }
