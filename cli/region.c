@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * devmemctl claim, devmemctl assemble.
+ * devmemctl claim, devmemctl release, devmemctl assemble.
  */
 #include <stdbool.h>
 #include <stdio.h>
@@ -58,6 +58,65 @@ int cmd_claim(int argc, char **argv, struct cli *cli)
 	if (cli_load_module(cli) != CLI_OK)
 		return CLI_FAIL;
 	if (devmem_region_claim(r, o.force ? DEVMEM_FORCE : 0) < 0)
+		return CLI_FAIL;
+	j = cli_region_to_json(r, 0);
+	cli_print_json(j);
+	json_object_put(j);
+	return CLI_OK;
+}
+
+struct release_opts {
+	bool force;
+};
+
+static const struct cli_opt release_opts[] = {
+	OPT_FORCE("destroy the region's devmem namespaces first (live "
+		  "mappings are revoked), and release a region whose "
+		  "metadata is unreadable"),
+	OPT_VERBOSE,
+	OPT_HELP,
+	OPT_END,
+};
+
+static const struct cli_cmd release_cmd = {
+	.name = "release",
+	.synopsis = "REGION [-f] [-v]",
+	.summary = "Give a claimed region back to the stock nvdimm stack: "
+		   "erase its devmem metadata, release it and enable the "
+		   "nvdimm region again.",
+	.opts = release_opts,
+	.argname = "REGION",
+	.min_args = 1,
+	.max_args = 1,
+};
+
+static int release_opt(void *priv, int key, const char *arg)
+{
+	struct release_opts *o = priv;
+
+	(void)arg;
+	if (key != 'f')
+		return 1;
+	o->force = true;
+	return 0;
+}
+
+int cmd_release(int argc, char **argv, struct cli *cli)
+{
+	struct release_opts o = {0};
+	struct devmem_region *r;
+	struct json_object *j;
+	int rc;
+
+	rc = cli_parse(cli, &release_cmd, argc, argv, release_opt, &o);
+	if (rc != CLI_GO)
+		return rc;
+	if (cli_scan(cli) != CLI_OK)
+		return CLI_FAIL;
+	r = cli_find_region(cli, cli->args[0]);
+	if (!r)
+		return CLI_FAIL;
+	if (devmem_region_release(r, o.force ? DEVMEM_FORCE : 0) < 0)
 		return CLI_FAIL;
 	j = cli_region_to_json(r, 0);
 	cli_print_json(j);

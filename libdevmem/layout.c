@@ -236,10 +236,11 @@ static uint64_t align_extra(const struct dm_place_req *req, uint64_t resv)
 static bool gap_fits(const struct span *gap, uint64_t size, uint32_t map,
 		     uint64_t extra)
 {
-	uint64_t pad = pad_for(size, map, extra), start = gap->start;
+	uint64_t pad = pad_for(size, map, extra);
+	uint64_t start = gap->start, lo = min_resv(pad, size, map);
 
-	if (start < min_resv(pad, size, map))
-		start = min_resv(pad, size, map);
+	if (start < lo)
+		start = lo;
 	return start < gap->end && pad + size <= gap->end - start;
 }
 
@@ -301,9 +302,10 @@ static bool first_fit(const struct span *gap, unsigned int ng,
 		uint64_t start = gap[i].start;
 		uint64_t extra = aligned ? align_extra(req, start) : 0;
 		uint64_t pad = pad_for(size, req->map, extra);
+		uint64_t lo = min_resv(pad, size, req->map);
 
-		if (start < min_resv(pad, size, req->map)) {
-			start = min_resv(pad, size, req->map);
+		if (start < lo) {
+			start = lo;
 			extra = aligned ? align_extra(req, start) : 0;
 			pad = pad_for(size, req->map, extra);
 		}
