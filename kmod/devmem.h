@@ -48,6 +48,7 @@ struct devmem_ns {
 	u64 align; /* wanted fault size */
 	u64 align_effective; /* granted on this boot */
 	u64 map; /* enum devmem_map */
+	u64 resv_offset; /* start of the reservation, from the region start */
 	struct range data; /* physical data range */
 	struct range pgmap; /* sub-section aligned memremap_pages() range */
 	u64 altmap_reserve; /* metadata bytes at the head of pgmap (map=dev) */

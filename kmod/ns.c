@@ -72,6 +72,7 @@ static int devmem_ns_place(struct devmem_region *r,
 		return -ERANGE;
 
 	data_end = r->phys + arg->offset + arg->size;
+	ns->resv_offset = arg->resv_offset;
 	ns->data.start = r->phys + arg->offset;
 	ns->data.end = data_end - 1;
 	ns->pgmap.start = ALIGN(r->phys + arg->resv_offset,
@@ -325,7 +326,7 @@ int devmem_ns_info(struct devmem_ns_arg *arg)
 		arg->mapped = 0;
 		return 0;
 	}
-	arg->resv_offset = 0;
+	arg->resv_offset = ns->resv_offset;
 	arg->offset = ns->data.start - r->phys;
 	arg->size = range_len(&ns->data);
 	arg->align = ns->align;

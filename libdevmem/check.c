@@ -390,16 +390,19 @@ static int check_kernel(struct check *c, const struct dm_layout *l)
 			    (unsigned long long)arg.offset,
 			    (unsigned long long)arg.size, i);
 		} else if (entry && mapped &&
-			   (arg.offset != e->offset || arg.size != e->size ||
+			   (arg.resv_offset != e->resv_offset ||
+			    arg.offset != e->offset || arg.size != e->size ||
 			    arg.map != e->map)) {
-			/* the module does not report resv_offset (0) */
 			add(c, DEVMEM_FINDING_ERROR, "ns-mismatch", -1, (int)i,
-			    "namespace %u (\"%s\"): mapped with data at "
-			    "offset 0x%llx, %llu bytes, map %llu, but the "
-			    "layout says 0x%llx, %llu bytes, map %u",
-			    i, e->name, (unsigned long long)arg.offset,
+			    "namespace %u (\"%s\"): mapped with reservation "
+			    "at 0x%llx, data at offset 0x%llx, %llu bytes, map "
+			    "%llu, but the layout says 0x%llx, 0x%llx, %llu "
+			    "bytes, map %u",
+			    i, e->name, (unsigned long long)arg.resv_offset,
+			    (unsigned long long)arg.offset,
 			    (unsigned long long)arg.size,
 			    (unsigned long long)arg.map,
+			    (unsigned long long)e->resv_offset,
 			    (unsigned long long)e->offset,
 			    (unsigned long long)e->size, e->map);
 		}

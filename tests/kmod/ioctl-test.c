@@ -339,6 +339,21 @@ int main(int argc, char **argv)
 			 (unsigned long long)dev.dax_region,
 			 (unsigned long long)dev.dax_id);
 		expect("dev dax read back", dax_rw(node, dev.size), 0);
+		{
+			struct devmem_ns_arg info = {
+				.abi = DEVMEM_ABI_VERSION,
+				.id = id,
+				.index = 1,
+			};
+
+			expect("ns info ns1",
+			       dm_ioctl(fd, DEVMEM_IOC_NS_INFO, &info), 0);
+			expect("info reports the reservation",
+			       info.mapped && info.resv_offset == start &&
+				       info.offset == dev.offset &&
+				       info.size == dev.size,
+			       1);
+		}
 		expect("unmap ns1", ns_unmap(fd, id, 1), 0);
 	}
 

@@ -78,7 +78,7 @@ struct devmem_ns_arg {
 	__u64 abi; /* (in) DEVMEM_ABI_VERSION */
 	__u64 id; /* (in) region id */
 	__u64 index; /* (in) namespace index in the region, < max_namespaces */
-	__u64 resv_offset; /* (in) map: start of the namespace's reservation */
+	__u64 resv_offset; /* (in) map, (out) info: start of the reservation */
 	__u64 offset; /* (in) map: start of the data area */
 	__u64 size; /* (in) map: bytes of data */
 	__u64 align; /* (in) map: wanted fault size, 4K or 2M */
