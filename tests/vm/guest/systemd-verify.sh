@@ -83,7 +83,7 @@ for r in "${regions[@]}"; do
 	grep -q 'Deactivated successfully' "$res-pid1-$r.txt" || { echo "$u: never deactivated successfully" >&2; fails=1; }
 	! grep -Ei 'fail|exited, code|status=[1-9]' "$res-pid1-$r.txt" || { echo "$u: failure logged (above)" >&2; fails=1; }
 done
-journalctl -b --no-pager -o short-monotonic -u 'devmem-assemble@*' >"$res-assemble.journal"
+journalctl -b --no-pager -o short-monotonic -u 'devmem-assemble@*' >"$res-assemble.journal" 2>&1 || fails=1
 cat "$res-assemble.journal"
 if journalctl -b --no-pager -q -p warning -u 'devmem-assemble@*' | grep .; then
 	echo "warnings or errors from devmem-assemble@ in the journal (above)" >&2
