@@ -701,6 +701,8 @@ static int fuzz_user(unsigned long calls)
 			    s < 0 ? "other" : cmd_names[s], rc, strerror(-rc),
 			    want);
 		results[-rc < MAX_ERRNO ? -rc : 0]++;
+		if (!rc && s >= 0)
+			successes[s]++;
 	}
 	summary(calls);
 	return failures ? 1 : 0;

@@ -8,7 +8,7 @@
 # they did, untouched data identical, no capacity leak. Then the seeded
 # ioctl fuzzer (tests/kmod/ioctl-fuzz) as root and as nobody.
 #   DEVMEM_SEED=N replays a run; DEVMEM_STRESS_ITERS (25),
-#   DEVMEM_STRESS_WORKERS (4), DEVMEM_FUZZ_CALLS (5000) scale it.
+#   DEVMEM_STRESS_WORKERS (4), DEVMEM_FUZZ_CALLS (20000) scale it.
 . "$(dirname "$0")/testlib.sh"
 require_build
 for b in tests/kmod/ioctl-fuzz tests/vm/guest/stress-writer; do
@@ -18,7 +18,7 @@ done
 seed=${DEVMEM_SEED:-$(od -An -N2 -tu2 /dev/urandom | tr -d ' ')}
 iters=${DEVMEM_STRESS_ITERS:-25}
 workers=${DEVMEM_STRESS_WORKERS:-4}
-calls=${DEVMEM_FUZZ_CALLS:-5000}
+calls=${DEVMEM_FUZZ_CALLS:-20000}
 echo "seed $seed (replay: DEVMEM_SEED=$seed)"
 
 step "1. teardown under load, $workers x $iters concurrent updates, $calls fuzz calls"

@@ -212,6 +212,27 @@ check_clean "after the concurrent updates"
 echo "keep0, keep1: sha256 unchanged"
 comm -23 $T/created $T/destroyed | xargs -r devmemctl destroy-namespace -f >/dev/null
 [ "$(ns_names | tr '\n' ' ')" = "keep0 keep1 w0a w0b w1a " ]
+echo "the same name from 4 processes at once, on both regions: one wins"
+pids=()
+for k in 0 1 2 3; do
+	r=$R0
+	[ $((k % 2)) = 0 ] || r=$R1
+	devmemctl create-namespace -r "$r" -s 4M -n dup >$T/dup$k.out 2>$T/dup$k.err &
+	pids+=($!)
+done
+won=0
+for k in 0 1 2 3; do
+	if wait "${pids[$k]}"; then
+		won=$((won + 1))
+	else
+		grep -q 'dup' $T/dup$k.err || die "dup$k failed without naming dup: $(cat $T/dup$k.err)"
+	fi
+done
+[ $won = 1 ] || die "$won of 4 creates of the name dup succeeded"
+cat $T/dup*.err | sort -u
+[ "$(devmemctl list -N | jq '[.[] | select(.name == "dup")] | length')" = 1 ]
+devmemctl destroy-namespace -f dup 2>/dev/null
+check_clean "after the same-name race"
 t "concurrency done"
 
 echo "== 4. destroy -f and release -f under live writers"
@@ -223,8 +244,23 @@ writer_revoked w0a
 test ! -e "/dev/$d"
 kill -0 "${WPID[w0b]}" # the other writer in the same region goes on
 wait_pass w0b "$(cat $T/w0b.state)"
+# and three creates in R1 racing the release: each one either fails
+# cleanly or lands before the release, which then destroys it too
+pids=()
+for k in 1 2 3; do
+	devmemctl create-namespace -r "$R1" -s 4M -n race$k >/dev/null 2>$T/race$k.err &
+	pids+=($!)
+done
 devmemctl release -f "$R1" >/dev/null
 writer_revoked w1a
+for k in 1 2 3; do
+	if wait "${pids[$((k - 1))]}"; then
+		echo "race$k: created before the release"
+	else
+		[ -s $T/race$k.err ] || die "race$k failed silently"
+		echo "race$k: refused: $(head -n 1 $T/race$k.err)"
+	fi
+done
 devmemctl list -R -r "$R1" | jq -e '.[0].claimed == false' >/dev/null
 [ "$(ns_names | tr '\n' ' ')" = "keep0 w0b " ]
 stop_writer w0b
