@@ -67,7 +67,8 @@ static int fd;
 static unsigned long calls_per_cmd[NCMDS + 1];
 static unsigned long results[MAX_ERRNO];
 static unsigned long successes[NCMDS];
-static unsigned long guarded; /* protected-region calls made harmless */
+static unsigned long guarded;	/* protected-region calls made harmless */
+static unsigned long ro_efault; /* read-only argument: EFAULT, undone */
 static int failures;
 
 /* protected regions, as found before fuzzing */
@@ -529,6 +530,7 @@ static void compare(const struct prot *p)
 {
 	static struct prot now;
 	unsigned int mapped = 0;
+	int before = failures;
 
 	if (snapshot(&now, p->id)) {
 		bad("region %" PRIu64 " is gone", p->id);
@@ -544,6 +546,8 @@ static void compare(const struct prot *p)
 			    i);
 		mapped += !!p->ns[i].mapped;
 	}
+	if (failures != before)
+		return;
 	printf("region %" PRIu64 ": info, 128 KiB metadata, %u mapped "
 	       "namespaces: unchanged\n",
 	       p->id, mapped);
@@ -576,6 +580,32 @@ static unsigned int cleanup(void)
 	return n;
 }
 
+/*
+ * What a claim or a map with argument @w could change: the number of
+ * claimed regions, or whether namespace (id, index) is mapped.
+ */
+static uint64_t state_of(unsigned long cmd, const uint64_t *w)
+{
+	const struct devmem_ns_arg *na = (const void *)w;
+	uint64_t n = 0;
+
+	if (cmd == DEVMEM_IOC_REGION_CLAIM) {
+		for (uint64_t id = 0; id < DEVMEM_MAX_REGIONS; id++) {
+			struct devmem_region_arg r = {.abi = DEVMEM_ABI_VERSION,
+						      .id = id};
+
+			n += !xioctl(DEVMEM_IOC_REGION_INFO, &r);
+		}
+	} else if (cmd == DEVMEM_IOC_NS_MAP) {
+		struct devmem_ns_arg q = {.abi = DEVMEM_ABI_VERSION,
+					  .id = na->id,
+					  .index = na->index};
+
+		n = !xioctl(DEVMEM_IOC_NS_INFO, &q) && q.mapped;
+	}
+	return n;
+}
+
 static void summary(unsigned long calls)
 {
 	printf("%lu calls:", calls);
@@ -587,7 +617,8 @@ static void summary(unsigned long calls)
 		if (results[e])
 			printf(" %s %lu,", e ? strerror(e) : "success",
 			       results[e]);
-	printf(" guarded %lu\n", guarded);
+	printf(" guarded %lu, EFAULT on the way out (read-only argument) %lu\n",
+	       guarded, ro_efault);
 }
 
 static int fuzz_root(unsigned long calls)
@@ -637,21 +668,37 @@ static int fuzz_root(unsigned long calls)
 		} else if (!faults && s >= 0) {
 			memcpy(arg, w, _IOC_SIZE(cmd));
 		}
+		uint64_t state_before = ro ? state_of(cmd, w) : 0;
+
 		rc = xioctl(cmd, s < 0 ? (void *)(uintptr_t)rnd() : arg);
 		calls_per_cmd[s < 0 ? NCMDS : (unsigned int)s]++;
 		if (s < 0) {
 			expect(cmd, s, w, false, rc, n);
 			continue;
 		}
-		/* out faults: the command ran, the result did not reach us */
-		if (ro && rc == -EFAULT && (_IOC_DIR(cmd) & _IOC_READ))
-			rc = 0;
+		if (ro && (_IOC_DIR(cmd) & _IOC_READ)) {
+			/*
+			 * The result cannot reach us: the call must fail, and
+			 * a claim or a map must leave nothing behind.
+			 */
+			if (!rc)
+				bad("call %lu: %s succeeded with a read-only "
+				    "argument",
+				    n, cmd_names[s]);
+			if (rc == -EFAULT)
+				ro_efault++;
+			if (state_before != state_of(cmd, w))
+				bad("call %lu: %s failed (%d) but changed "
+				    "state",
+				    n, cmd_names[s], rc);
+			results[-rc < MAX_ERRNO ? -rc : 0]++;
+			continue;
+		}
 		expect(cmd, s, w, faults, rc, n);
 		if (!rc) {
 			successes[s]++;
 			after(cmd, w);
-			/* the scratch range claimed again: its id, if we see it
-			 */
+			/* the scratch range claimed again: its id */
 			if (cmd == DEVMEM_IOC_REGION_CLAIM && !ro)
 				scratch_id =
 					((struct devmem_region_arg *)arg)->id;
