@@ -17,7 +17,9 @@
  * and then. A call that would change a protected region (unmapping one of
  * its namespaces, writing its metadata) is turned into a harmless one: the
  * metadata write writes back what a read just returned. Every result must
- * be one the ABI allows for that input (see expect()). At the end all that
+ * be one the ABI allows for that input (see expect()); a command whose
+ * argument is read-only must fail and a claim or map must then leave
+ * nothing behind (state_of()). At the end all that
  * the fuzzer claimed or mapped is unmapped and released.
  *
  * user: open /dev/devmem as root, then become nobody: opening the node
