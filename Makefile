@@ -76,6 +76,14 @@ tests/unit/test-%: tests/unit/test-%.c tests/unit/*.h $(LIB_PURE) libdevmem/*.h
 tests/kmod/ioctl-test: tests/kmod/ioctl-test.c include/uapi/linux/devmem.h
 	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -o $@ $<
 
+# seeded random-argument ioctl fuzzer and the mapped-writer helper of
+# tests/vm/test-stress.sh
+tests/kmod/ioctl-fuzz: tests/kmod/ioctl-fuzz.c include/uapi/linux/devmem.h
+	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -o $@ $<
+
+tests/vm/guest/stress-writer: tests/vm/guest/stress-writer.c
+	$(CC) $(WARN) $(CFLAGS) -o $@ $<
+
 tests/kmod/dax-stamp: tests/kmod/dax-stamp.c
 	$(CC) $(WARN) $(CFLAGS) -o $@ $<
 
@@ -94,7 +102,8 @@ $(FUZZ_REPLAY): tests/fuzz/*.c tests/fuzz/*.h libdevmem/*.c libdevmem/*.h cli/*.
 check-unit: $(UNIT_TESTS) cli $(FUZZ_REPLAY)
 	@tests/run-tests $(UNIT_TESTS) $(CLI_TESTS)
 
-check-vm: all tests/kmod/ioctl-test tests/kmod/p2p-user tests/kmod/dax-stamp
+check-vm: all tests/kmod/ioctl-test tests/kmod/p2p-user tests/kmod/dax-stamp \
+		tests/kmod/ioctl-fuzz tests/vm/guest/stress-writer
 	@tests/run-tests $(VM_TESTS)
 
 check-fuzz: deps
@@ -108,7 +117,8 @@ check-matrix: all
 
 check: deps
 	@$(MAKE) --no-print-directory all $(UNIT_TESTS) $(FUZZ_REPLAY) \
-		tests/kmod/ioctl-test tests/kmod/p2p-user tests/kmod/dax-stamp
+		tests/kmod/ioctl-test tests/kmod/p2p-user tests/kmod/dax-stamp \
+		tests/kmod/ioctl-fuzz tests/vm/guest/stress-writer
 	@tests/run-tests $(UNIT_TESTS) $(CLI_TESTS) $(VM_TESTS)
 
 demo: deps
@@ -129,7 +139,8 @@ clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR)/kmod/samples clean 2>/dev/null
 	rm -f libdevmem/*.o libdevmem/*.a libdevmem/*.so* libdevmem/*.pc \
 		cli/*.o cli/devmemctl $(UNIT_TESTS) tests/kmod/ioctl-test \
-		tests/kmod/p2p-user tests/kmod/dax-stamp bench/bench-tool
+		tests/kmod/p2p-user tests/kmod/dax-stamp bench/bench-tool \
+		tests/kmod/ioctl-fuzz tests/vm/guest/stress-writer
 	-$(MAKE) -C tests/fuzz clean
 	rm -rf build/test-logs
 

@@ -52,6 +52,19 @@ static long devmem_version(void __user *up)
 	return copy_to_user(up, &v, sizeof(v)) ? -EFAULT : 0;
 }
 
+/* Take back what a successful @cmd did. Caller holds devmem_lock. */
+static void devmem_ioctl_undo(unsigned int cmd, union devmem_ioc_arg *arg)
+{
+	int rc = 0;
+
+	if (cmd == DEVMEM_IOC_REGION_CLAIM)
+		rc = devmem_region_release(&arg->region);
+	else if (cmd == DEVMEM_IOC_NS_MAP)
+		rc = devmem_ns_unmap(&arg->ns);
+	if (rc)
+		pr_warn("undoing ioctl %#x failed: %d\n", cmd, rc);
+}
+
 static long devmem_ioctl(struct file *file, unsigned int cmd,
 			 unsigned long uarg)
 {
@@ -112,10 +125,17 @@ static long devmem_ioctl(struct file *file, unsigned int cmd,
 		rc = devmem_ns_info(&arg.ns);
 		break;
 	}
-	mutex_unlock(&devmem_lock);
-
-	if (!rc && (_IOC_DIR(cmd) & _IOC_READ) && copy_to_user(up, &arg, size))
+	/*
+	 * Copy the result out under the lock: a claim or a map whose caller
+	 * cannot be told its result (an argument it may read but not write)
+	 * is undone, so that an error always means nothing changed.
+	 */
+	if (!rc && (_IOC_DIR(cmd) & _IOC_READ) &&
+	    copy_to_user(up, &arg, size)) {
 		rc = -EFAULT;
+		devmem_ioctl_undo(cmd, &arg);
+	}
+	mutex_unlock(&devmem_lock);
 	return rc;
 }
 
