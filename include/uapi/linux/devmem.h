@@ -9,6 +9,9 @@
  *
  * All physical addresses and offsets are in bytes and must be multiples of
  * DEVMEM_PAGE_SIZE. Offsets are relative to the start of the claimed region.
+ *
+ * A command that fails changed nothing: a claim or a map whose result cannot
+ * be copied back to the caller (-EFAULT) is undone before the ioctl returns.
  */
 #ifndef _UAPI_LINUX_DEVMEM_H
 #define _UAPI_LINUX_DEVMEM_H
