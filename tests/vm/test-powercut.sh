@@ -36,6 +36,7 @@
 #   N | N/K           piece N (N/K: piece N torn after K bytes), every op
 #   OP:N | OP:N/K     only for OP
 #   all | OP:all      every piece (1..32; rollback 1..64)
+#   tears | OP:tears  a set of tears inside pieces (tears_for below)
 # e.g. "create:7 destroy:3 create-rev:16/100". When words name operations
 # and DEVMEM_POWERCUT_OPS is unset, only those operations run. Unset: the
 # table below (make check). DEVMEM_POWERCUT_OPS="create repair" picks
@@ -48,20 +49,34 @@ SIZE=$((16 << 20)) META=$((128 << 10))
 all_ops="claim create destroy create-rev destroy-rev release repair rollback"
 pieces() { case $1 in rollback*) echo 64 ;; *) echo 32 ;; esac; } # OP
 
-# make check: the first and last piece of each slot where they matter, a
-# random piece (printed; DEVMEM_POWERCUT_CUTS replays it), tears inside a
-# header and inside a table entry
-rnd=$((2 + RANDOM % 30)) rnd64=$((34 + RANDOM % 30))
+# make check (30 DIMMs, as many as before release/repair/rollback were
+# cut): the first piece of each slot, the last of each slot for create,
+# a random piece (printed; DEVMEM_POWERCUT_CUTS replays it), tears inside
+# a header and inside a table entry, the first piece of the rollback write
+rnd=$((2 + RANDOM % 30))
 declare -A default_cuts=(
-	[claim]="1 16 17 32"
-	[create]="1 16 17 32 $rnd 1/32 2/192 17/40"
-	[destroy]="1 16 17 32 $rnd"
-	[create-rev]="15 16 $rnd"
-	[destroy-rev]="15 16 $rnd 16/2048"
+	[claim]="1 17"
+	[create]="1 16 17 32 $rnd 2/192 17/40"
+	[destroy]="1 17 32 $rnd"
+	[create-rev]="15 16"
+	[destroy-rev]="16 16/36"
 	[release]="1 17"
-	[repair]="1 17"
-	[rollback]="16 32 33 $rnd64"
+	[repair]="1"
+	[rollback]="32 33"
 )
+
+# tears_for OP: pieces torn inside (N/K) for "tears": the header of each
+# slot after K = 8 (inside the magic), 28 (inside seq) and 36 (inside the
+# checksum) bytes, the first table piece inside entry 1 (192) and half-way
+# (2048); with -rev the header is the 16th piece of a slot
+tears_for() {
+	local h1=1 h2=17 t1=2 t2=18 l=''
+	case $1 in *-rev) h1=16 h2=32 t1=15 t2=31 ;; esac
+	for k in 8 28 36; do l+=" $h1/$k $h2/$k"; done
+	l+=" $t1/192 $t1/2048 $t2/192"
+	case $1 in rollback) l+=" 33/36 49/8" ;; esac
+	echo "$l"
+}
 
 # cuts_for OP: OP's cut points from DEVMEM_POWERCUT_CUTS or the table
 cuts_for() {
@@ -77,7 +92,10 @@ cuts_for() {
 		*:*) continue ;;
 		*) n=$w ;;
 		esac
-		[ "$n" != all ] || n=$(seq -s ' ' 1 "$p")
+		case $n in
+		all) n=$(seq -s ' ' 1 "$p") ;;
+		tears) n=$(tears_for "$op") ;;
+		esac
 		list+=" $n"
 	done
 	echo "$list"
@@ -95,11 +113,14 @@ valid_cut() {
 	fi
 }
 
+# operations: DEVMEM_POWERCUT_OPS, else those named in the cut points when
+# every word names one, else all
 ops=${DEVMEM_POWERCUT_OPS:-}
 if [ -z "$ops" ]; then
-	for op in $all_ops; do
-		case " ${DEVMEM_POWERCUT_CUTS:-} " in
-		*" $op:"*) ops+=" $op" ;;
+	for w in ${DEVMEM_POWERCUT_CUTS:-}; do
+		case $w in
+		*:*) case " $ops " in *" ${w%%:*} "*) ;; *) ops+=" ${w%%:*}" ;; esac ;;
+		*) ops=$all_ops && break ;;
 		esac
 	done
 	[ -n "$ops" ] || ops=$all_ops
