@@ -213,14 +213,15 @@ int devmem_kern_meta_write(struct devmem_ctx *ctx, uint64_t id, uint64_t offset,
 		uint64_t at = reverse ? (len - done - 1) / DEVMEM_FAULT_PIECE *
 						DEVMEM_FAULT_PIECE
 				      : done;
-		uint64_t n = len - at < DEVMEM_FAULT_PIECE ? len - at
-							   : DEVMEM_FAULT_PIECE;
-		bool last = written + 1 == limit;
-		uint64_t torn = last ? fault_bytes() : 0;
+		uint64_t n = DEVMEM_FAULT_PIECE, k = 0;
 		int rc;
 
-		if (torn && torn < n)
-			n = torn; /* the cut lands inside this piece */
+		if (len - at < n)
+			n = len - at;
+		if (written + 1 == limit)
+			k = fault_bytes();
+		if (k && k < n)
+			n = k; /* the cut lands inside this piece: K bytes */
 		rc = meta_io(ctx, DEVMEM_IOC_META_WRITE, id, offset + at,
 			     (const unsigned char *)buf + at, n,
 			     "DEVMEM_IOC_META_WRITE");
