@@ -4,8 +4,10 @@
 #   make demo       the main job: stock ndctl vs devmem in a VM (installs deps)
 #   make check      unit tests + VM tests (installs deps)
 #   make check-fuzz run each libFuzzer target FUZZ_TIME seconds (default 60)
-#   make check-powercut  the power-cut test over all 32 cut points (make
-#                   check runs 5); DEVMEM_POWERCUT_CUTS="..." picks others
+#   make check-powercut  the power-cut test over every cut point of every
+#                   metadata update, plus tears inside pieces (make check
+#                   runs a subset); DEVMEM_POWERCUT_CUTS="create:7 ..."
+#                   picks others (docs/reliability.md)
 #   make check-matrix  the full reboot matrix, regenerates docs/reboot-matrix.md
 #   make bench      devmem vs stock in a VM: docs/performance.md, docs/perf/
 
@@ -110,7 +112,7 @@ check-fuzz: deps
 	@$(MAKE) --no-print-directory -C tests/fuzz run
 
 check-powercut: all
-	@DEVMEM_POWERCUT_CUTS=$${DEVMEM_POWERCUT_CUTS:-all} tests/run-tests tests/vm/test-powercut.sh
+	@DEVMEM_POWERCUT_CUTS=$${DEVMEM_POWERCUT_CUTS:-all tears} tests/run-tests tests/vm/test-powercut.sh
 
 check-matrix: all
 	@tests/vm/reboot-matrix --report docs/reboot-matrix.md $(MATRIX_ARGS)

@@ -127,11 +127,16 @@ int devmem_kern_meta_read(struct devmem_ctx *ctx, uint64_t id, uint64_t offset,
  * before the next, and right after the N-th piece of the process the
  * process stops dead (SIGKILL to itself), as if the power went: the pieces
  * written so far are on media, nothing after them. With
+ * DEVMEM_FAULT_BYTES=K (1 <= K < 4096) the N-th piece is torn instead:
+ * only its first K bytes are written before the process dies. With
  * DEVMEM_FAULT_ORDER=reverse each write's pieces go last to first (the
  * header of a slot last), another order a platform may persist stores in.
- * If DEVMEM_FAULT_MARKER
- * names a file, "N OFFSET\n" (the last piece's region offset) is written
- * to it first, so the test knows the cut happened. See docs/reliability.md.
+ * If DEVMEM_FAULT_MARKER names a file, "N OFFSET\n" (the region offset of
+ * the last piece written, whole or torn) is written to it first, so the
+ * test knows the cut happened. DEVMEM_FAULT_MAP=fail makes every
+ * DEVMEM_IOC_NS_MAP fail with -EIO without calling the module, so that a
+ * create rolls its layout back (the rollback write is cut like any other).
+ * Test-only; see docs/reliability.md.
  */
 #define DEVMEM_FAULT_PIECE 4096u
 
@@ -177,6 +182,20 @@ static void fault_cut(uint64_t offset)
 	}
 }
 
+/* DEVMEM_FAULT_BYTES: 0 (whole pieces) or the bytes of the torn piece */
+static uint64_t fault_bytes(void)
+{
+	const char *s = getenv("DEVMEM_FAULT_BYTES");
+	char *end;
+	long v;
+
+	if (!s || !*s)
+		return 0;
+	v = strtol(s, &end, 10);
+	return *end == '\0' && v > 0 && v < DEVMEM_FAULT_PIECE ? (uint64_t)v
+							       : 0;
+}
+
 int devmem_kern_meta_write(struct devmem_ctx *ctx, uint64_t id, uint64_t offset,
 			   const void *buf, uint64_t len)
 {
@@ -194,10 +213,15 @@ int devmem_kern_meta_write(struct devmem_ctx *ctx, uint64_t id, uint64_t offset,
 		uint64_t at = reverse ? (len - done - 1) / DEVMEM_FAULT_PIECE *
 						DEVMEM_FAULT_PIECE
 				      : done;
-		uint64_t n = len - at < DEVMEM_FAULT_PIECE ? len - at
-							   : DEVMEM_FAULT_PIECE;
+		uint64_t n = DEVMEM_FAULT_PIECE, k = 0;
 		int rc;
 
+		if (len - at < n)
+			n = len - at;
+		if (written + 1 == limit)
+			k = fault_bytes();
+		if (k && k < n)
+			n = k; /* the cut lands inside this piece: K bytes */
 		rc = meta_io(ctx, DEVMEM_IOC_META_WRITE, id, offset + at,
 			     (const unsigned char *)buf + at, n,
 			     "DEVMEM_IOC_META_WRITE");
@@ -211,6 +235,12 @@ int devmem_kern_meta_write(struct devmem_ctx *ctx, uint64_t id, uint64_t offset,
 
 int devmem_kern_ns_map(struct devmem_ctx *ctx, struct devmem_ns_arg *arg)
 {
+	const char *fault = getenv("DEVMEM_FAULT_MAP");
+
+	if (fault && !strcmp(fault, "fail")) {
+		dbg(ctx, "DEVMEM_IOC_NS_MAP: failed by DEVMEM_FAULT_MAP\n");
+		return -EIO;
+	}
 	arg->abi = DEVMEM_ABI_VERSION;
 	arg->align_effective = 0;
 	arg->dax_region = 0;

@@ -144,11 +144,6 @@ static int meta_verify(struct devmem_region *r, const void *buf,
 }
 
 /*
- * Write @next as the next generation after @m (the state read under the
- * update lock), following the update protocol. On success @m describes
- * what is now on media. The caller holds the update lock.
- */
-/*
  * Make a written slot durable before the next write starts. The module's
  * memcpy_flushcache() + wmb reaches the persistence domain of platforms
  * that flush on power loss (ADR: QEMU's NVDIMMs, e820 pmem). A region with
@@ -157,7 +152,7 @@ static int meta_verify(struct devmem_region *r, const void *buf,
  * NFIT region that has them. Their regionN/deep_flush is writable; for the
  * others libndctl has no descriptor for it (-EBADF) and nothing is needed.
  */
-static int meta_flush(struct devmem_region *r)
+int devmem_meta_flush(struct devmem_region *r)
 {
 	int rc = ndctl_region_deep_flush(r->ndr);
 
@@ -169,6 +164,11 @@ static int meta_flush(struct devmem_region *r)
 	return rc;
 }
 
+/*
+ * Write @next as the next generation after @m (the state read under the
+ * update lock), following the update protocol. On success @m describes
+ * what is now on media. The caller holds the update lock.
+ */
 int devmem_meta_update(struct devmem_region *r, struct devmem_meta *m,
 		       const struct dm_layout *next)
 {
@@ -202,7 +202,7 @@ int devmem_meta_update(struct devmem_region *r, struct devmem_meta *m,
 					    (uint64_t)order[k] * DM_SLOT_SIZE,
 					    slot, DM_SLOT_SIZE);
 		if (rc == 0)
-			rc = meta_flush(r);
+			rc = devmem_meta_flush(r);
 		if (rc < 0) {
 			err(r->ctx,
 			    "%s: writing metadata slot %u (generation "

@@ -131,6 +131,7 @@ int devmem_meta_read(struct devmem_region *region, struct devmem_meta *m);
 int devmem_meta_update(struct devmem_region *region, struct devmem_meta *m,
 		       const struct dm_layout *next);
 int devmem_meta_check(struct devmem_region *region, struct dm_layout *l);
+int devmem_meta_flush(struct devmem_region *region);
 
 /* region.c */
 int devmem_regions_init(struct devmem_ctx *ctx);

@@ -77,6 +77,8 @@ static int release_erase(struct devmem_region *r, const struct devmem_meta *m)
 		rc = devmem_kern_meta_write(r->ctx, r->id,
 					    (uint64_t)order[k] * DM_SLOT_SIZE,
 					    zero, DM_SLOT_SIZE);
+		if (rc == 0) /* durable before the next slot is erased */
+			rc = devmem_meta_flush(r);
 		if (rc < 0) {
 			err(r->ctx, "%s: erasing metadata slot %u failed: %s\n",
 			    r->devname, order[k], strerror(-rc));

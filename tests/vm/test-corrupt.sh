@@ -26,9 +26,14 @@
 #                   alone, claim names what it found
 # and every image is byte-identical after boot 2 (nothing written without
 # --force). assemble exits non-zero (some regions are refused).
-# TODO(check): when 'devmemctl check' lands, run it on every region in
-# boot 2 and expect the same sentences (and --repair only where a good copy
-# exists); see tests/vm/guest/corrupt.sh, verify.
+# Boot 2 also runs devmemctl check --json over every region with devmem
+# metadata (read-only, a refused region through a temporary claim): it
+# must name the damaged copy (slot, code, "repairable from slot N" only
+# where a good copy exists) or the bad entry (index), and a plain check of
+# a foreign region must say it holds no devmem metadata. Boot 3 runs check
+# --repair, then check: slot0/slot1 come back clean (both slots rewritten
+# from the good copy), every other case keeps its findings and its image
+# byte-identical; slot0/slot1 change inside the metadata area only.
 . "$(dirname "$0")/testlib.sh"
 require_build
 
@@ -106,6 +111,7 @@ for i, kind in enumerate(kinds):
         f.write(m)
 EOF
 before=$(cd "$WORK" && sha256sum nv*.img)
+for i in "${!kinds[@]}"; do tail -c +$((128 * 1024 + 1)) "$WORK/nv$i.img" | sha256sum >"$WORK/nv$i.img.tail"; done
 
 step "3. boot: assemble, list, claim what did not come up"
 vm verify --shared "$out" "${dimms[@]}" -- tests/vm/guest/corrupt.sh verify "$out"
@@ -187,4 +193,80 @@ done
 step "5. nothing written: every image byte-identical"
 after=$(cd "$WORK" && sha256sum nv*.img)
 [ "$before" = "$after" ] || fail "images changed: $(diff <(echo "$before") <(echo "$after"))"
+
+step "6. check (read-only, same boot): the damaged copy or entry named"
+jq -e 'type == "array"' "$out/check.json" >/dev/null || fail "check --json: $(cat "$out/check.json" "$out/check.err")"
+[ "$(cat "$out/check.rc")" = 1 ] || fail "check exited $(cat "$out/check.rc") over corrupt regions, not 1"
+# errs FILE I: the error findings of I's region, one JSON array
+errs() { jq -c --arg r "$(region "$2")" '[.[] | select(.region == $r and .severity == "error")]' "$1"; }
+expect() { # I JQ-TEST [FILE]: the test holds for I's error findings
+	local e
+	e=$(errs "${3:-$out/check.json}" "$1")
+	jq -e "$2" <<<"$e" >/dev/null || fail "case ${kinds[$1]}: check findings fail '$2': $e"
+}
+for i in "${!kinds[@]}"; do
+	kind=${kinds[$i]}
+	case $kind in
+	good) expect "$i" 'length == 0' ;;
+	slot0 | slot1)
+		k=${kind#slot} o=$((1 - ${kind#slot}))
+		expect "$i" "length == 1 and .[0].slot == $k and .[0].code == \"slot-checksum\" and .[0].repairable and
+			(.[0].message | contains(\"slot $k: checksum 0x\") and contains(\"repairable from slot $o\"))" ;;
+	both)
+		expect "$i" 'any(.[]; .slot == 0 and .code == "slot-foreign") and
+			any(.[]; .slot == 1 and .code == "slot-checksum") and
+			any(.[]; .code == "meta-corrupt") and all(.[]; .repairable | not)' ;;
+	checksum)
+		expect "$i" '[.[] | select(.code == "slot-checksum") | .slot] == [0, 1] and
+			all(.[]; .message | contains("does not match computed 0x") or contains("no valid metadata copy")) and
+			any(.[]; .code == "meta-corrupt") and all(.[]; .repairable | not)' ;;
+	outside)
+		expect "$i" 'length >= 1 and all(.[]; .code == "layout" and (.repairable | not)) and
+			any(.[]; .index == 0 and (.message | contains("ends beyond")))' ;;
+	overlap)
+		expect "$i" 'length >= 1 and all(.[]; .code == "layout" and (.repairable | not)) and
+			any(.[]; (.index | type) == "number" and (.message | contains("overlaps namespace")))' ;;
+	major)
+		expect "$i" '[.[] | select(.code == "slot-unsupported") | .slot] == [0, 1] and
+			all(.[] | select(.code == "slot-unsupported"); .message | contains("layout version 2.0 is not supported")) and
+			all(.[]; .code == "slot-unsupported" or .code == "meta-corrupt") and
+			all(.[]; .repairable | not)' ;;
+	foreign-*)
+		[ "$(cat "$out/check-$i.rc")" = 1 ] || fail "case $kind: check exited $(cat "$out/check-$i.rc"), not 1"
+		grep -qF "holds no devmem metadata: " "$out/check-$i.err" && grep -qF "info block" "$out/check-$i.err" ||
+			fail "case $kind: check does not say what it found: $(cat "$out/check-$i.err")"
+		echo "-- $kind: $(grep -F "$(region "$i"): " "$out/check-$i.err")"
+		continue ;;
+	esac
+	echo "-- $kind: $(errs "$out/check.json" "$i" | jq -r 'if length == 0 then "clean" else map("\(.code)\(if .slot then " slot \(.slot)" else "" end)\(if .index then " entry \(.index)" else "" end)\(if .repairable then " (repairable)" else "" end)") | join(", ") end')"
+done
+
+step "7. boot: check --repair, then check"
+vm repair --shared "$out" "${dimms[@]}" -- tests/vm/guest/corrupt.sh repair "$out"
+[ "$(cat "$out/repair.rc")" = 1 ] || fail "check --repair exited $(cat "$out/repair.rc"): the other cases keep findings, 1 expected"
+repaired=$(cd "$WORK" && sha256sum nv*.img)
+for i in "${!kinds[@]}"; do
+	kind=${kinds[$i]}
+	img="nv$i.img"
+	case $kind in
+	slot0 | slot1)
+		jq -e --arg r "$(region "$i")" '[.[] | select(.region == $r and .severity == "repaired")] | length == 1' "$out/repair.json" >/dev/null ||
+			fail "case $kind: not repaired: $(cat "$out/repair.json" "$out/repair.err")"
+		expect "$i" 'length == 0' "$out/repair.json"
+		expect "$i" 'length == 0' "$out/check2.json"
+		[ "$(grep " $img\$" <<<"$before")" != "$(grep " $img\$" <<<"$repaired")" ] || fail "case $kind: image unchanged by the repair"
+		[ "$(tail -c +$((128 * 1024 + 1)) "$WORK/$img" | sha256sum)" = "$(cat "$WORK/$img.tail")" ] ||
+			fail "case $kind: the repair wrote outside the metadata area"
+		echo "-- $kind: repaired, then clean" ;;
+	*)
+		jq -e --arg r "$(region "$i")" 'all(.[]; .region != $r or .severity != "repaired")' "$out/repair.json" >/dev/null ||
+			fail "case $kind: something was repaired: $(cat "$out/repair.json")"
+		[ "$(grep " $img\$" <<<"$before")" = "$(grep " $img\$" <<<"$repaired")" ] || fail "case $kind: --repair wrote to the image"
+		case $kind in foreign-*) ;; *)
+			[ "$(errs "$out/check2.json" "$i")" = "$(errs "$out/check.json" "$i")" ] ||
+				fail "case $kind: findings changed: $(errs "$out/check2.json" "$i")" ;;
+		esac
+		echo "-- $kind: nothing written, same findings" ;;
+	esac
+done
 echo PASS

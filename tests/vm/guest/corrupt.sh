@@ -5,7 +5,12 @@
 #           d<I> for the overlap case)
 #   verify  (after the host corrupted the images) assemble once, list -N,
 #           and claim (no --force) every region that did not come up;
-#           outputs in the results directory, by DIMM index
+#           then devmemctl check --json over every region with devmem
+#           metadata (check.json, check.rc) and a plain check of each
+#           foreign one (check-I.out/.err/.rc): read-only
+#   repair  (a later boot) assemble, check --repair --json over the same
+#           regions (repair.json/.rc), then check --json (check2.json/.rc)
+# outputs in the results directory, by DIMM index
 set -uo pipefail
 trap 'echo "guest FAIL line $LINENO: $BASH_COMMAND" >&2' ERR
 # shellcheck source=tests/vm/lib.sh
@@ -44,6 +49,38 @@ verify)
 			echo "$crc" >"$out/claim-$i.rc"
 		fi
 	done <"$out/plan"
-	echo "verify: assemble exit $rc"
+	# check: every region with devmem metadata at once (a region assemble
+	# refused is read through a temporary claim); the foreign ones alone
+	devmem=()
+	while read -r i kind addr; do
+		r=$(vm_region_at "$addr")
+		case $kind in
+		foreign-*)
+			crc=0
+			devmemctl check "$r" >"$out/check-$i.out" 2>"$out/check-$i.err" || crc=$?
+			echo "$crc" >"$out/check-$i.rc"
+			;;
+		*) devmem+=("$r") ;;
+		esac
+	done <"$out/plan"
+	crc=0
+	devmemctl check --json "${devmem[@]}" >"$out/check.json" 2>"$out/check.err" || crc=$?
+	echo "$crc" >"$out/check.rc"
+	echo "verify: assemble exit $rc, check exit $crc"
+	;;
+repair)
+	devmemctl assemble >/dev/null 2>&1 || true
+	set -e
+	devmem=()
+	while read -r i kind addr; do
+		case $kind in foreign-*) ;; *) devmem+=("$(vm_region_at "$addr")") ;; esac
+	done <"$out/plan"
+	for f in repair:--repair check2:; do
+		crc=0
+		# shellcheck disable=SC2086 # no option is no word
+		devmemctl check ${f#*:} --json "${devmem[@]}" >"$out/${f%%:*}.json" 2>"$out/${f%%:*}.err" || crc=$?
+		echo "$crc" >"$out/${f%%:*}.rc"
+	done
+	echo "repair: check --repair exit $(cat "$out/repair.rc"), check exit $(cat "$out/check2.rc")"
 	;;
 esac
