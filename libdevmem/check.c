@@ -491,8 +491,8 @@ static int check_is_devmem(struct check *c)
 	case DM_META_BLANK:
 		err(r->ctx,
 		    "%s: holds no devmem metadata (the metadata area is "
-		    "blank)\n",
-		    r->devname);
+		    "blank%s%s)\n",
+		    r->devname, rep->why[0] ? ": " : "", rep->why);
 		rc = -ENODATA;
 		break;
 	case DM_META_FOREIGN:

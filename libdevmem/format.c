@@ -30,6 +30,7 @@
 #define HDR_NS_COUNT	  80
 #define HDR_FLAGS	  84
 #define HDR_DAX_REGION	  88
+#define HDR_USED	  92 /* bytes of the header a 1.0 writer sets */
 
 /* Namespace entry field offsets within an entry. */
 #define NS_UUID	       0
@@ -381,6 +382,43 @@ static void name_foreign(const uint8_t *m, size_t len, char *why, size_t whylen)
 		 first_nonzero(m, len));
 }
 
+/*
+ * A claim of a blank area writes one slot first, and the only non-zero
+ * bytes of an empty layout are its header's; a power cut inside that
+ * header leaves a prefix of it over zeros. A release erases the header of
+ * its last slot after the table is empty; a cut inside leaves zeros over a
+ * suffix of the old header. Either way the other slot is all zero, and
+ * this one has nothing outside the header's fields and, byte by byte,
+ * either zero or the value an empty 1.0 layout has in every field but the
+ * generation, checksum, UUID, size and dax_region: an interrupted claim or
+ * release, which holds no layout.
+ */
+_Static_assert(DM_NR_SLOTS == 2, "torn_empty_header() pairs slot k with k ^ 1");
+
+static bool torn_empty_header(const uint8_t *m, size_t len, unsigned int k)
+{
+	const uint8_t *s = m + (size_t)k * DM_SLOT_SIZE;
+	const uint8_t *other = m + (size_t)(k ^ 1) * DM_SLOT_SIZE;
+	uint8_t ref[HDR_USED] = {0};
+
+	memcpy(ref + HDR_MAGIC, dm_magic, DM_MAGIC_LEN);
+	put_le32(ref + HDR_MAJOR, DM_FMT_MAJOR);
+	put_le32(ref + HDR_SLOT_SIZE, DM_SLOT_SIZE);
+	put_le32(ref + HDR_NS_OFFSET, DM_HDR_SIZE);
+	put_le32(ref + HDR_NS_ENTRY_SIZE, DM_NS_ENTRY_SIZE);
+	put_le32(ref + HDR_NS_MAX, DM_NS_MAX);
+	for (unsigned int i = 0; i < HDR_USED; i++) {
+		bool free_field = (i >= HDR_SEQ && i < HDR_SLOT_SIZE) ||
+				  i >= HDR_DAX_REGION;
+
+		if (s[i] && !free_field && s[i] != ref[i])
+			return false;
+	}
+	return all_zero(other, DM_SLOT_SIZE) &&
+	       all_zero(s + HDR_USED, DM_SLOT_SIZE - HDR_USED) &&
+	       all_zero(m + DM_META_LEN, len - DM_META_LEN);
+}
+
 enum dm_meta_state dm_meta_inspect(const void *meta, size_t len,
 				   struct dm_layout *cur,
 				   struct dm_meta_report *rep)
@@ -444,6 +482,15 @@ enum dm_meta_state dm_meta_inspect(const void *meta, size_t len,
 			snprintf(r.why + used, sizeof(r.why) - used,
 				 "; using slot %u (generation %llu)", best,
 				 (unsigned long long)r.slot_seq[best]);
+	} else if (torn_empty_header(m, len, 0) ||
+		   torn_empty_header(m, len, 1)) {
+		unsigned int k = torn_empty_header(m, len, 0) ? 0 : 1;
+
+		r.state = DM_META_BLANK;
+		snprintf(r.why, sizeof(r.why),
+			 "slot %u holds only part of an empty layout's header "
+			 "(a claim or release cut short); read as blank",
+			 k);
 	} else if (unsupported) {
 		unsigned int k = r.slot_err[0] == -EPROTONOSUPPORT ? 0 : 1;
 

@@ -678,6 +678,8 @@ static int region_init_layout(struct devmem_region *r, bool force)
 		goto out;
 	switch (m->state) {
 	case DM_META_BLANK:
+		if (m->rep.why[0])
+			info(r->ctx, "%s: %s\n", r->devname, m->rep.why);
 		break;
 	case DM_META_VALID:
 		if (force) {
@@ -903,8 +905,8 @@ static int assemble_new(struct devmem_region *r, struct devmem_meta *m)
 		     r->devname, (unsigned long long)m->layout.seq);
 		return devmem_region_map_all(r);
 	case DM_META_BLANK:
-		dbg(r->ctx, "%s: blank metadata area; not devmem's\n",
-		    r->devname);
+		dbg(r->ctx, "%s: blank metadata area; not devmem's%s%s\n",
+		    r->devname, m->rep.why[0] ? ": " : "", m->rep.why);
 		rc = 0;
 		break;
 	case DM_META_FOREIGN:

@@ -548,6 +548,78 @@ static void test_inspect_torn(void **state)
 	free(cur);
 }
 
+/*
+ * A claim of a blank area cut inside the first header it writes (a prefix
+ * of the header over zeros), and a release cut inside the last header it
+ * erases (zeros over a suffix of the header): no layout, read as blank, and
+ * the next write may go anywhere. A torn header over a table that holds an
+ * entry, or a torn header of another major, is not that.
+ */
+static void test_inspect_torn_empty(void **state)
+{
+	static const size_t cuts[] = {1, 8, 15, 16, 17, 20, 28, 36, 64, 70, 80, 88};
+	struct dm_layout *l = xmalloc(sizeof(*l));
+	uint8_t *full = xmalloc(DM_SLOT_SIZE), *m;
+	struct dm_meta_report rep;
+	uint8_t uuid[16] = {0x5a};
+
+	(void)state;
+	dm_layout_init(l, uuid, 0x40000000);
+	l->seq = 1;
+	l->dax_region = 100;
+	dm_slot_encode(l, full);
+	/* the last non-zero byte of the header is dax_region's first */
+	for (size_t i = 89; i < DM_SLOT_SIZE; i++)
+		assert_int_equal(full[i], 0);
+	for (unsigned int k = 0; k < DM_NR_SLOTS; k++) {
+		for (size_t c = 0; c < sizeof(cuts) / sizeof(cuts[0]); c++) {
+			size_t cut = cuts[c];
+			uint8_t *s;
+
+			/* claim: the first cut bytes written over zeros */
+			m = xmalloc(META_LEN);
+			s = m + (size_t)k * DM_SLOT_SIZE;
+			memcpy(s, full, cut);
+			assert_int_equal(dm_meta_inspect(m, META_LEN, NULL,
+							 &rep),
+					 DM_META_BLANK);
+			assert_non_null(strstr(rep.why, "cut short"));
+			/* release: the first cut bytes zeroed */
+			memcpy(s, full, DM_HDR_SIZE);
+			memset(s, 0, cut);
+			assert_int_equal(dm_meta_inspect(m, META_LEN, NULL,
+							 &rep),
+					 DM_META_BLANK);
+			free(m);
+		}
+	}
+	if (cuts[0]) {
+		/* the whole header over an empty table is a valid layout */
+		m = xmalloc(META_LEN);
+		memcpy(m + DM_SLOT_SIZE, full, DM_HDR_SIZE);
+		assert_int_equal(dm_meta_inspect(m, META_LEN, NULL, &rep),
+				 DM_META_VALID);
+		/* a torn header over a table with an entry: damage */
+		m[DM_SLOT_SIZE + 40] ^= 1;
+		m[DM_SLOT_SIZE + DM_HDR_SIZE + 16] = 'a';
+		assert_int_equal(dm_meta_inspect(m, META_LEN, NULL, &rep),
+				 DM_META_CORRUPT);
+		/* a header of another major, the other slot blank */
+		memset(m + DM_SLOT_SIZE + DM_HDR_SIZE, 0, 64);
+		wr32(m + DM_SLOT_SIZE + 16, 2);
+		assert_int_equal(dm_meta_inspect(m, META_LEN, NULL, &rep),
+				 DM_META_UNSUPPORTED);
+		/* a torn header while the other slot holds something */
+		wr32(m + DM_SLOT_SIZE + 16, 1);
+		m[4096 * 3] = 1;
+		assert_int_equal(dm_meta_inspect(m, META_LEN, NULL, &rep),
+				 DM_META_CORRUPT);
+		free(m);
+	}
+	free(full);
+	free(l);
+}
+
 static void test_inspect_unsupported(void **state)
 {
 	struct dm_meta_report rep;
@@ -741,6 +813,7 @@ int main(void)
 		cmocka_unit_test(test_inspect_blank),
 		cmocka_unit_test(test_inspect_valid),
 		cmocka_unit_test(test_inspect_torn),
+		cmocka_unit_test(test_inspect_torn_empty),
 		cmocka_unit_test(test_inspect_unsupported),
 		FOREIGN(0),
 		FOREIGN(1),

@@ -76,10 +76,7 @@ tears_for() {
 	local h1=1 h2=17 t1=2 t2=18 l=''
 	case $1 in *-rev) h1=16 h2=32 t1=15 t2=31 ;; esac
 	for k in 8 28 36; do
-		# a claim of a blank region torn inside its first header is
-		# known to leave CORRUPT (28, 36) or FOREIGN (8) metadata:
-		# docs/reliability.md, "Not covered yet"; not in "tears"
-		case $1 in claim*) l+=" $h2/$k" ;; *) l+=" $h1/$k $h2/$k" ;; esac
+		l+=" $h1/$k $h2/$k"
 	done
 	l+=" $t1/192 $t1/2048 $t2/192"
 	case $1 in rollback) l+=" 33/36 49/8" ;; esac
