@@ -557,7 +557,8 @@ static void test_inspect_torn(void **state)
  */
 static void test_inspect_torn_empty(void **state)
 {
-	static const size_t cuts[] = {1, 8, 15, 16, 17, 20, 28, 36, 64, 70, 80, 88};
+	static const size_t cuts[] = {1,  8,  15, 16, 17, 20,
+				      28, 36, 64, 70, 80, 88};
 	struct dm_layout *l = xmalloc(sizeof(*l));
 	uint8_t *full = xmalloc(DM_SLOT_SIZE), *m;
 	struct dm_meta_report rep;
@@ -580,16 +581,16 @@ static void test_inspect_torn_empty(void **state)
 			m = xmalloc(META_LEN);
 			s = m + (size_t)k * DM_SLOT_SIZE;
 			memcpy(s, full, cut);
-			assert_int_equal(dm_meta_inspect(m, META_LEN, NULL,
-							 &rep),
-					 DM_META_BLANK);
+			assert_int_equal(
+				dm_meta_inspect(m, META_LEN, NULL, &rep),
+				DM_META_BLANK);
 			assert_non_null(strstr(rep.why, "cut short"));
 			/* release: the first cut bytes zeroed */
 			memcpy(s, full, DM_HDR_SIZE);
 			memset(s, 0, cut);
-			assert_int_equal(dm_meta_inspect(m, META_LEN, NULL,
-							 &rep),
-					 DM_META_BLANK);
+			assert_int_equal(
+				dm_meta_inspect(m, META_LEN, NULL, &rep),
+				DM_META_BLANK);
 			free(m);
 		}
 	}
