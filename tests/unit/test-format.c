@@ -594,29 +594,27 @@ static void test_inspect_torn_empty(void **state)
 			free(m);
 		}
 	}
-	if (cuts[0]) {
-		/* the whole header over an empty table is a valid layout */
-		m = xmalloc(META_LEN);
-		memcpy(m + DM_SLOT_SIZE, full, DM_HDR_SIZE);
-		assert_int_equal(dm_meta_inspect(m, META_LEN, NULL, &rep),
-				 DM_META_VALID);
-		/* a torn header over a table with an entry: damage */
-		m[DM_SLOT_SIZE + 40] ^= 1;
-		m[DM_SLOT_SIZE + DM_HDR_SIZE + 16] = 'a';
-		assert_int_equal(dm_meta_inspect(m, META_LEN, NULL, &rep),
-				 DM_META_CORRUPT);
-		/* a header of another major, the other slot blank */
-		memset(m + DM_SLOT_SIZE + DM_HDR_SIZE, 0, 64);
-		wr32(m + DM_SLOT_SIZE + 16, 2);
-		assert_int_equal(dm_meta_inspect(m, META_LEN, NULL, &rep),
-				 DM_META_UNSUPPORTED);
-		/* a torn header while the other slot holds something */
-		wr32(m + DM_SLOT_SIZE + 16, 1);
-		m[4096 * 3] = 1;
-		assert_int_equal(dm_meta_inspect(m, META_LEN, NULL, &rep),
-				 DM_META_CORRUPT);
-		free(m);
-	}
+	/* the whole header over an empty table is a valid layout */
+	m = xmalloc(META_LEN);
+	memcpy(m + DM_SLOT_SIZE, full, DM_HDR_SIZE);
+	assert_int_equal(dm_meta_inspect(m, META_LEN, NULL, &rep),
+			 DM_META_VALID);
+	/* a torn header over a table with an entry: damage */
+	m[DM_SLOT_SIZE + 40] ^= 1;
+	m[DM_SLOT_SIZE + DM_HDR_SIZE + 16] = 'a';
+	assert_int_equal(dm_meta_inspect(m, META_LEN, NULL, &rep),
+			 DM_META_CORRUPT);
+	/* a header of another major, the other slot blank */
+	memset(m + DM_SLOT_SIZE + DM_HDR_SIZE, 0, 64);
+	wr32(m + DM_SLOT_SIZE + 16, 2);
+	assert_int_equal(dm_meta_inspect(m, META_LEN, NULL, &rep),
+			 DM_META_UNSUPPORTED);
+	/* a torn header while the other slot holds something */
+	wr32(m + DM_SLOT_SIZE + 16, 1);
+	m[4096 * 3] = 1;
+	assert_int_equal(dm_meta_inspect(m, META_LEN, NULL, &rep),
+			 DM_META_CORRUPT);
+	free(m);
 	free(full);
 	free(l);
 }
