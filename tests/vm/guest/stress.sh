@@ -283,6 +283,16 @@ ndctl disable-region "$R2" >/dev/null
 S2=$(cat "/sys/bus/nd/devices/$R2/size")
 tests/kmod/ioctl-fuzz root "$SEED" "$CALLS" "$(vm_region_start "$R2")" "$S2"
 tests/kmod/ioctl-fuzz user "$SEED" $((CALLS / 4))
+# the namespace nodes are root's alone, as any device-dax node
+d=/dev/$(dev_of n1)
+[ "$(stat -c '%a %U' "$d" /dev/devmem | sort -u)" = "600 root" ] ||
+	die "node modes: $(stat -c '%n %a %U' "$d" /dev/devmem)"
+if setpriv --reuid=nobody --regid=nogroup --clear-groups \
+	dd if="$d" of=/dev/null bs=4k count=1 2>$T/nobody.err; then
+	die "nobody could read $d"
+fi
+grep -q "Permission denied" $T/nobody.err || die "nobody on $d: $(cat $T/nobody.err)"
+echo "$d and /dev/devmem: mode 600, root; nobody: $(cat $T/nobody.err)"
 [ "$(ns_sha keep0 32M)" = "$K0" ] && [ "$(ns_sha n1 16M)" = "$N" ] &&
 	[ "$(ns_sha n0 16M)" = "$N" ] || die "namespace data changed by the fuzzer"
 echo "keep0, n0, n1: sha256 unchanged"
