@@ -7,10 +7,6 @@
 
 #include "devmemctl.h"
 
-struct claim_opts {
-	bool force;
-};
-
 static const struct cli_opt claim_opts[] = {
 	OPT_FORCE("destroy stock namespaces in the region, and replace any "
 		  "layout or data in its metadata area"),
@@ -28,45 +24,6 @@ static const struct cli_cmd claim_cmd = {
 	.argname = "REGION",
 	.min_args = 1,
 	.max_args = 1,
-};
-
-static int claim_opt(void *priv, int key, const char *arg)
-{
-	struct claim_opts *o = priv;
-
-	(void)arg;
-	if (key == 'f')
-		o->force = true;
-	return 0;
-}
-
-int cmd_claim(int argc, char **argv, struct cli *cli)
-{
-	struct claim_opts o = {0};
-	struct devmem_region *r;
-	struct json_object *j;
-	int rc;
-
-	rc = cli_parse(cli, &claim_cmd, argc, argv, claim_opt, &o);
-	if (rc != CLI_GO)
-		return rc;
-	if (cli_scan(cli) != CLI_OK)
-		return CLI_FAIL;
-	r = cli_find_region(cli, cli->args[0]);
-	if (!r)
-		return CLI_FAIL;
-	if (cli_load_module(cli) != CLI_OK)
-		return CLI_FAIL;
-	if (devmem_region_claim(r, o.force ? DEVMEM_FORCE : 0) < 0)
-		return CLI_FAIL;
-	j = cli_region_to_json(r, 0);
-	cli_print_json(j);
-	json_object_put(j);
-	return CLI_OK;
-}
-
-struct release_opts {
-	bool force;
 };
 
 static const struct cli_opt release_opts[] = {
@@ -90,25 +47,28 @@ static const struct cli_cmd release_cmd = {
 	.max_args = 1,
 };
 
-static int release_opt(void *priv, int key, const char *arg)
+static int force_opt(void *priv, int key, const char *arg)
 {
-	struct release_opts *o = priv;
+	bool *force = priv;
 
 	(void)arg;
 	if (key != 'f')
 		return 1;
-	o->force = true;
+	*force = true;
 	return 0;
 }
 
-int cmd_release(int argc, char **argv, struct cli *cli)
+/* claim and release: one REGION and -f; print the region after @op. */
+static int region_cmd(int argc, char **argv, struct cli *cli,
+		      const struct cli_cmd *cmd, bool load_module,
+		      int (*op)(struct devmem_region *, unsigned int))
 {
-	struct release_opts o = {0};
 	struct devmem_region *r;
 	struct json_object *j;
+	bool force = false;
 	int rc;
 
-	rc = cli_parse(cli, &release_cmd, argc, argv, release_opt, &o);
+	rc = cli_parse(cli, cmd, argc, argv, force_opt, &force);
 	if (rc != CLI_GO)
 		return rc;
 	if (cli_scan(cli) != CLI_OK)
@@ -116,12 +76,26 @@ int cmd_release(int argc, char **argv, struct cli *cli)
 	r = cli_find_region(cli, cli->args[0]);
 	if (!r)
 		return CLI_FAIL;
-	if (devmem_region_release(r, o.force ? DEVMEM_FORCE : 0) < 0)
+	if (load_module && cli_load_module(cli) != CLI_OK)
+		return CLI_FAIL;
+	if (op(r, force ? DEVMEM_FORCE : 0) < 0)
 		return CLI_FAIL;
 	j = cli_region_to_json(r, 0);
 	cli_print_json(j);
 	json_object_put(j);
 	return CLI_OK;
+}
+
+int cmd_claim(int argc, char **argv, struct cli *cli)
+{
+	return region_cmd(argc, argv, cli, &claim_cmd, true,
+			  devmem_region_claim);
+}
+
+int cmd_release(int argc, char **argv, struct cli *cli)
+{
+	return region_cmd(argc, argv, cli, &release_cmd, false,
+			  devmem_region_release);
 }
 
 static const struct cli_opt assemble_opts[] = {
