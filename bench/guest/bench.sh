@@ -178,8 +178,8 @@ fi
 # metadata scale and kernel memory per namespace, both sides: N namespaces
 # of 16 MiB (-M mem -a 4K; devmem gets the stock namespace's usable bytes)
 # in one region each, created once, N growing. Timed: stock `ndctl list -N`
-# vs `devmemctl list`; stock `ndctl disable-region` then (timed) `ndctl
-# enable-region` (labels read again, every namespace probed again) vs devmem
+# vs `devmemctl list`; stock `ndctl disable-namespace all` then (timed)
+# `ndctl enable-namespace all` (every namespace probed again) vs devmem
 # (all N unmapped with the raw ioctl) `devmemctl assemble`. Kernel memory:
 # SUnreclaim / Slab from /proc/meminfo and /proc/slabinfo around each side's
 # creations (its own phases only), cumulative since N = 0.
@@ -210,7 +210,11 @@ if [[ " $parts " == *" meta "* ]]; then
 		read -r u0 l0 < <(kmemsnap)
 		slabinfo >"$out/slab.before"
 		while [ "$shave" -lt "$n" ]; do
-			ndctl create-namespace -r "$S" -m devdax -M mem -a 4K -s 16M >/dev/null
+			if ! ndctl create-namespace -r "$S" -m devdax -M mem -a 4K -s 16M >/dev/null; then
+				ndctl list -Rv -r "$S" >"$out/stock-create-failed.json" 2>&1 || true
+				echo "meta: stock create number $((shave + 1)) failed; region state in $out/stock-create-failed.json" >&2
+				false
+			fi
 			shave=$((shave + 1))
 		done
 		read -r u1 l1 < <(kmemsnap)
@@ -241,12 +245,13 @@ if [[ " $parts " == *" meta "* ]]; then
 					ndctl list -N >/dev/null
 					t1=$(us)
 					rec meta "$n" stock "$rep" list_us $((t1 - t0))
-					ndctl disable-region "$S" >/dev/null
-					[ ! -e "/sys/bus/dax/devices/dax$sid.0" ]
+					ndctl disable-namespace all -r "$S" >/dev/null
+					[ "$(ls -d /sys/bus/dax/devices/dax"$sid".* 2>/dev/null | wc -l)" = 0 ]
 					t0=$(us)
-					ndctl enable-region "$S" >/dev/null
+					ndctl enable-namespace all -r "$S" >/dev/null
 					while [ "$(ls -d /sys/bus/dax/devices/dax"$sid".* 2>/dev/null | wc -l)" != "$n" ]; do :; done
 					t1=$(us)
+					cat /sys/bus/nd/devices/ndbus0/wait_probe >/dev/null
 					rec meta "$n" stock "$rep" assemble_us $((t1 - t0))
 				else
 					t0=$(us)
