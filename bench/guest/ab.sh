@@ -9,7 +9,8 @@ set -Eeuo pipefail
 trap 'echo "guest FAIL line $LINENO: $BASH_COMMAND" >&2' ERR
 # shellcheck source=tests/vm/lib.sh
 . tests/vm/lib.sh
-out=$1 reps=$4 A=$5 B=$6
+out=$1 reps=$4
+export A=$5 B=$6 # read as "${!1}" in one()
 S=$(vm_region_at "$2")
 D=$(vm_region_at "$3")
 T=bench/bench-tool

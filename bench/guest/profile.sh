@@ -24,9 +24,9 @@ dax=$(devmemctl list -n p | jq -r '.[0].chardev')
 c=${dax#dax}
 id=$((${c%.*} - 100))
 timeit() { # LABEL CMD...: median of $reps whole-command times, us
-	local l=$1 t0 t1 i
+	local l=$1 t0 t1
 	shift
-	for i in $(seq 1 "$reps"); do
+	for _ in $(seq 1 "$reps"); do
 		t0=$(us)
 		"$@" >/dev/null
 		t1=$(us)
