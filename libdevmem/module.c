@@ -174,10 +174,19 @@ static int wait_for_ctl(struct devmem_ctx *ctx)
 int devmem_module_load(struct devmem_ctx *ctx)
 {
 	struct kmod_ctx *kctx;
+	bool was_open;
 	int rc;
 
 	if (!ctx)
 		return -EINVAL;
+	/*
+	 * /dev/devmem already open: the scan that opened it has joined the
+	 * claims and read the layouts through it, so there is nothing to
+	 * re-read (every operation re-reads its region under the update lock
+	 * anyway). Saves a second pass over every region id and every claimed
+	 * region's metadata area on each 'devmemctl assemble'.
+	 */
+	was_open = ctx->ctl_fd >= 0;
 	if (devmem_module_is_loaded(ctx))
 		goto check;
 	kctx = kmod_new(NULL, NULL);
@@ -206,7 +215,7 @@ check:
 			    DEVMEM_CTL_PATH);
 		return rc;
 	}
-	if (ctx->regions_init)
+	if (ctx->regions_init && !was_open)
 		return devmem_regions_join_claims(ctx);
 	return 0;
 }

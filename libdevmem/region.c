@@ -136,6 +136,32 @@ static int regions_query(struct devmem_ctx *ctx, struct devmem_region *only)
 	}
 	if (rc < 0)
 		return rc;
+	/*
+	 * One region that was claimed: ask for its id first. The module
+	 * refuses overlapping claims, so if that id still holds the region's
+	 * physical start no other id can, and the sweep over every id below
+	 * would find exactly this.
+	 */
+	if (only && only->claimed) {
+		rc = devmem_kern_region_info(ctx, only->id, &arg);
+		if (rc < 0 && rc != -ENOENT) {
+			err(ctx,
+			    "devmem region id %llu: DEVMEM_IOC_REGION_INFO "
+			    "failed: %s\n",
+			    (unsigned long long)only->id, strerror(-rc));
+			return rc;
+		}
+		if (rc == 0 && arg.phys == only->phys) {
+			if (arg.size != only->size)
+				warn(ctx,
+				     "%s: the module claimed %llu bytes of the "
+				     "region's %llu\n",
+				     only->devname,
+				     (unsigned long long)arg.size,
+				     (unsigned long long)only->size);
+			return 0;
+		}
+	}
 	for (r = ctx->regions; r; r = r->next)
 		if (!only || r == only)
 			r->claimed = false;

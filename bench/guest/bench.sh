@@ -175,28 +175,107 @@ if [[ " $parts " == *" dax "* ]]; then
 	done
 fi
 
+# metadata scale and kernel memory per namespace, both sides: N namespaces
+# of 16 MiB (-M mem -a 4K; devmem gets the stock namespace's usable bytes)
+# in one region each, created once, N growing. Timed: stock `ndctl list -N`
+# vs `devmemctl list`; stock `ndctl disable-namespace all` then (timed)
+# `ndctl enable-namespace all` (every namespace probed again) vs devmem
+# (all N unmapped with the raw ioctl) `devmemctl assemble`. Kernel memory:
+# SUnreclaim / Slab from /proc/meminfo and /proc/slabinfo around each side's
+# creations (its own phases only), cumulative since N = 0.
+slabinfo() { # "cache bytes" (active objects x object size)
+	awk 'NR > 2 { print $1, $2 * $4 }' /proc/slabinfo
+}
+kmemsnap() { # "SUnreclaim Slab" KiB, after dropping what can be dropped
+	sync
+	echo 3 >/proc/sys/vm/drop_caches
+	echo "$(meminfo SUnreclaim) $(meminfo Slab)"
+}
+declare -A SLABCUM
+slabdelta() { # SIDE BEFORE_FILE AFTER_FILE: add per-cache deltas to SLABCUM
+	local c b
+	while read -r c b; do
+		SLABCUM[$1.$c]=$((${SLABCUM[$1.$c]:-0} + b))
+	done < <(awk 'FNR == NR { a[$1] = $2; next } { d = $2 - a[$1]; if (d) print $1, d }' "$2" "$3")
+}
 if [[ " $parts " == *" meta "* ]]; then
-	have=0
+	j=$(ndctl create-namespace -r "$S" -m devdax -M mem -a 4K -s 16M)
+	read -r ns sdax < <(stock_ids "$j")
+	muse=$(cat "/sys/bus/dax/devices/$sdax/size")
+	ndctl destroy-namespace -f "$ns" >/dev/null
+	sid=$(ndctl list -R -r "$S" | jq -r '.[0].dev' | tr -dc 0-9)
+	echo "meta: stock namespaces of 16 MiB give $muse usable bytes"
+	shave=0 dhave=0 sunr=0 sslab=0 dunr=0 dslab=0
 	for n in $counts; do
-		while [ "$have" -lt "$n" ]; do
-			devmemctl create-namespace -r "$D" -M mem -a 4K -s 4M -n "m$have" >/dev/null
-			have=$((have + 1))
+		read -r u0 l0 < <(kmemsnap)
+		slabinfo >"$out/slab.before"
+		while [ "$shave" -lt "$n" ]; do
+			if ! ndctl create-namespace -r "$S" -m devdax -M mem -a 4K -s 16M >/dev/null; then
+				ndctl list -Rv -r "$S" >"$out/stock-create-failed.json" 2>&1 || true
+				echo "meta: stock create number $((shave + 1)) failed; region state in $out/stock-create-failed.json" >&2
+				false
+			fi
+			shave=$((shave + 1))
 		done
+		read -r u1 l1 < <(kmemsnap)
+		slabinfo >"$out/slab.after"
+		slabdelta stock "$out/slab.before" "$out/slab.after"
+		sunr=$((sunr + u1 - u0)) sslab=$((sslab + l1 - l0))
+		read -r u0 l0 < <(kmemsnap)
+		slabinfo >"$out/slab.before"
+		while [ "$dhave" -lt "$n" ]; do
+			devmemctl create-namespace -r "$D" -M mem -a 4K -s "$muse" -n "m$dhave" >/dev/null
+			dhave=$((dhave + 1))
+		done
+		read -r u1 l1 < <(kmemsnap)
+		slabinfo >"$out/slab.after"
+		slabdelta devmem "$out/slab.before" "$out/slab.after"
+		dunr=$((dunr + u1 - u0)) dslab=$((dslab + l1 - l0))
+		rec kmem "$n" stock 1 sunreclaim_kib "$sunr"
+		rec kmem "$n" stock 1 slab_kib "$sslab"
+		rec kmem "$n" devmem 1 sunreclaim_kib "$dunr"
+		rec kmem "$n" devmem 1 slab_kib "$dslab"
 		dax=$(dm_chardev m0)
 		id=$(dm_region_id "$dax")
+		test "$(ls -d /sys/bus/dax/devices/dax"$sid".* | wc -l)" = "$n"
 		for rep in $(seq 1 "$reps"); do
-			t0=$(us)
-			devmemctl list >/dev/null
-			t1=$(us)
-			rec meta "$n" devmem "$rep" list_us $((t1 - t0))
-			$T unmap "$id" $(seq 0 $((n - 1)))
-			t0=$(us)
-			devmemctl assemble >/dev/null
-			t1=$(us)
-			rec meta "$n" devmem "$rep" assemble_us $((t1 - t0))
+			for side in $(order "$rep"); do
+				if [ "$side" = stock ]; then
+					t0=$(us)
+					ndctl list -N >/dev/null
+					t1=$(us)
+					rec meta "$n" stock "$rep" list_us $((t1 - t0))
+					ndctl disable-namespace all -r "$S" >/dev/null
+					[ "$(ls -d /sys/bus/dax/devices/dax"$sid".* 2>/dev/null | wc -l)" = 0 ]
+					t0=$(us)
+					ndctl enable-namespace all -r "$S" >/dev/null
+					while [ "$(ls -d /sys/bus/dax/devices/dax"$sid".* 2>/dev/null | wc -l)" != "$n" ]; do :; done
+					t1=$(us)
+					cat /sys/bus/nd/devices/ndbus0/wait_probe >/dev/null
+					rec meta "$n" stock "$rep" assemble_us $((t1 - t0))
+				else
+					t0=$(us)
+					devmemctl list >/dev/null
+					t1=$(us)
+					rec meta "$n" devmem "$rep" list_us $((t1 - t0))
+					$T unmap "$id" $(seq 0 $((n - 1)))
+					t0=$(us)
+					devmemctl assemble >/dev/null
+					t1=$(us)
+					rec meta "$n" devmem "$rep" assemble_us $((t1 - t0))
+				fi
+			done
 		done
 		test "$(devmemctl list -r "$D" | jq '[.[] | select(.state == "active")] | length')" = "$n"
 		echo "meta $n done"
+	done
+	# the caches that grew most on either side, cumulative at the largest N
+	for k in "${!SLABCUM[@]}"; do echo "$k ${SLABCUM[$k]}"; done |
+		awk '{ split($1, p, "."); side = p[1]; c = substr($1, length(side) + 2); v[c, side] = $2; t[c] += ($2 < 0 ? -$2 : $2); seen[c] = 1 }
+			END { for (c in seen) print t[c], c, v[c, "stock"] + 0, v[c, "devmem"] + 0 }' |
+		sort -rn | head -n 10 | while read -r _ c sv dv; do
+		rec slabinfo "$c" stock 1 bytes "$sv"
+		rec slabinfo "$c" devmem 1 bytes "$dv"
 	done
 fi
 echo "guest: finished"
