@@ -74,7 +74,8 @@ struct json_object *cli_namespace_to_json(struct devmem_namespace *ns,
 }
 
 /*
- * {"dev","size","claimed","uuid" (valid layout only),"namespaces" (count,
+ * {"dev","size","claimed","uuid" and "layout_version" (valid layout only),
+ * "namespaces" (count,
  * valid layout only),"available_size" (valid layout only: align 4K, map
  * mem),"namespace_list" (CLI_JSON_NAMESPACES and valid layout only)}
  */
@@ -93,6 +94,13 @@ struct json_object *cli_region_to_json(struct devmem_region *r,
 	add(o, "claimed", json_object_new_boolean(devmem_region_is_claimed(r)));
 	if (devmem_region_get_uuid(r, uu) == 0)
 		add(o, "uuid", uuid_json(uu));
+	n = devmem_region_get_layout_version(r);
+	if (n >= 0) {
+		char v[24];
+
+		snprintf(v, sizeof(v), "%d.%d", n >> 16, n & 0xffff);
+		add(o, "layout_version", json_object_new_string(v));
+	}
 	n = devmem_region_get_nr_namespaces(r);
 	if (n < 0)
 		return o;

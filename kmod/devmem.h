@@ -36,7 +36,6 @@ struct devmem_region {
 	u64 size;
 	u64 flags; /* DEVMEM_CLAIM_* it was claimed with */
 	struct resource *res; /* non-busy iomem marker, named like the region */
-	void *meta; /* WB mapping of [phys, phys + DEVMEM_META_SIZE) */
 	struct xarray ns; /* index -> struct devmem_ns, mapped namespaces */
 	unsigned int nr_mapped;
 };
@@ -51,7 +50,9 @@ struct devmem_ns {
 	u64 resv_offset; /* start of the reservation, from the region start */
 	struct range data; /* physical data range */
 	struct range pgmap; /* sub-section aligned memremap_pages() range */
-	u64 altmap_reserve; /* metadata bytes at the head of pgmap (map=dev) */
+	u64 altmap_reserve; /* anchor bytes at the head of pgmap (map=dev) */
+	phys_addr_t memmap_start; /* map=dev: where the altmap's blocks go, */
+	u64 memmap_len;		  /* memmap_len bytes (0: none) */
 	int dax_region_id;
 	int dax_id;
 	struct platform_device *pdev; /* platform data: a pointer to this */

@@ -66,8 +66,8 @@ static int devmem_ns_place(struct devmem_region *r,
 			DEVMEM_PAGE_SIZE) ||
 	    !arg->size || arg->offset + arg->size < arg->offset)
 		return -EINVAL;
-	/* the reservation may cover the metadata; the data never does */
-	if (arg->offset < DEVMEM_META_SIZE || arg->resv_offset > arg->offset ||
+	/* the reservation may cover the anchor page; the data never does */
+	if (arg->offset < DEVMEM_ANCHOR_SIZE || arg->resv_offset > arg->offset ||
 	    arg->offset + arg->size > r->size)
 		return -ERANGE;
 
@@ -85,12 +85,14 @@ static int devmem_ns_place(struct devmem_region *r,
 		return -ERANGE;
 	}
 	/*
-	 * The altmap hands out memmap between the metadata and the data, in
-	 * blocks aligned to their 2 MiB size (altmap_alloc_block_buf()).
+	 * The altmap hands out memmap between the anchor page and the data,
+	 * in blocks aligned to their 2 MiB size (altmap_alloc_block_buf()).
 	 */
 	ns->altmap_reserve = 0;
-	if (ns->pgmap.start < r->phys + DEVMEM_META_SIZE)
-		ns->altmap_reserve = r->phys + DEVMEM_META_SIZE - ns->pgmap.start;
+	if (ns->pgmap.start < r->phys + DEVMEM_ANCHOR_SIZE)
+		ns->altmap_reserve =
+			r->phys + DEVMEM_ANCHOR_SIZE - ns->pgmap.start;
+	ns->memmap_len = 0;
 	if (arg->map == DEVMEM_MAP_DEV) {
 		u64 first = ALIGN(ns->pgmap.start + ns->altmap_reserve, PMD_SIZE);
 		u64 need = devmem_altmap_need(&ns->pgmap);
@@ -98,6 +100,8 @@ static int devmem_ns_place(struct devmem_region *r,
 		if (need && (first > ns->data.start ||
 			     need > ns->data.start - first))
 			return -ENOSPC;
+		ns->memmap_start = first;
+		ns->memmap_len = need;
 	}
 	if (devmem_pgmap_taken(&ns->pgmap))
 		return -EBUSY;

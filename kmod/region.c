@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * devmem regions: claiming a physical range of persistent memory, and the
- * metadata I/O window at its head. The layout inside a region is userspace
+ * metadata I/O into it. The layout inside a region is userspace
  * policy; here we only make sure the range is safe to own and map.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -174,20 +174,12 @@ int devmem_region_claim(struct devmem_region_arg *arg)
 		goto err_id;
 	}
 
-	r->meta = memremap(r->phys, DEVMEM_META_SIZE, MEMREMAP_WB);
-	if (!r->meta) {
-		rc = -ENOMEM;
-		goto err_res;
-	}
-
 	__module_get(THIS_MODULE);
 	arg->id = r->id;
 	pr_info("region%llu: claimed [%#llx-%#llx]\n", r->id, r->phys,
 		r->phys + r->size - 1);
 	return 0;
 
-err_res:
-	devmem_region_unreserve(r->res);
 err_id:
 	xa_erase(&devmem_regions, r->id);
 err_free:
@@ -198,7 +190,6 @@ err_free:
 static void devmem_region_free(struct devmem_region *r)
 {
 	pr_info("region%llu: released\n", r->id);
-	memunmap(r->meta);
 	devmem_region_unreserve(r->res);
 	xa_erase(&devmem_regions, r->id);
 	xa_destroy(&r->ns);
@@ -271,37 +262,73 @@ bool devmem_range_overlaps_pgmap(const struct range *rg)
 }
 
 /*
- * Metadata window: [0, DEVMEM_META_SIZE) of the region, through a bounce
- * buffer. Reads use copy_mc so that media poison is an -EIO, not a machine
- * check; writes are flushed to the persistence domain before returning.
+ * Bytes of a mapped namespace that metadata I/O must not touch: the data,
+ * which device-dax hands out, and for map=dev the 2 MiB blocks the altmap
+ * hands out for the namespace's struct pages (the kernel takes them only
+ * for whole sections, from the first 2 MiB boundary past the reserve;
+ * devmem_ns_place() counted them). The rest of a pgmap range (the reserve
+ * over the anchor, unused altmap space, the rounding past the data) is
+ * free.
+ */
+static bool devmem_meta_hits_ns(struct devmem_region *r, u64 start, u64 end)
+{
+	struct devmem_ns *ns;
+	unsigned long idx;
+
+	xa_for_each(&r->ns, idx, ns) {
+		if (ns->data.start <= end && start <= ns->data.end)
+			return true;
+		if (ns->memmap_len && ns->memmap_start <= end &&
+		    start < ns->memmap_start + ns->memmap_len)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Metadata I/O: [offset, offset + length) of the region, through a bounce
+ * buffer and a mapping made for the call. Reads use copy_mc so that media
+ * poison is an -EIO, not a machine check; writes are flushed to the
+ * persistence domain before returning. Where the metadata lives is
+ * userspace's policy; the module only keeps the I/O off what mapped
+ * namespaces use. Caller holds devmem_lock, which keeps the mappings
+ * still.
  */
 int devmem_meta_io(struct devmem_meta_arg *arg, bool write)
 {
 	struct devmem_region *r = devmem_region_find(arg->id);
 	void __user *ubuf = u64_to_user_ptr(arg->buf);
-	void *buf;
+	void *buf, *media;
+	u64 start;
 	int rc = 0;
 
 	if (!r)
 		return -ENOENT;
-	if (!arg->length || arg->offset >= DEVMEM_META_SIZE ||
-	    arg->length > DEVMEM_META_SIZE - arg->offset)
+	if (!arg->length || arg->length > DEVMEM_META_IO_MAX ||
+	    arg->offset >= r->size || arg->length > r->size - arg->offset)
 		return -EINVAL;
+	start = r->phys + arg->offset;
+	if (devmem_meta_hits_ns(r, start, start + arg->length - 1))
+		return -EBUSY;
 
 	buf = kvmalloc(arg->length, GFP_KERNEL);
 	if (!buf)
 		return -ENOMEM;
+	media = memremap(start, arg->length, MEMREMAP_WB);
+	if (!media) {
+		rc = -ENOMEM;
+		goto out_buf;
+	}
 
 	if (write) {
 		if (copy_from_user(buf, ubuf, arg->length)) {
 			rc = -EFAULT;
 			goto out;
 		}
-		memcpy_flushcache(r->meta + arg->offset, buf, arg->length);
+		memcpy_flushcache(media, buf, arg->length);
 		wmb(); /* order the non-temporal stores before returning */
 	} else {
-		if (copy_mc_to_kernel(buf, r->meta + arg->offset,
-				      arg->length)) {
+		if (copy_mc_to_kernel(buf, media, arg->length)) {
 			rc = -EIO;
 			goto out;
 		}
@@ -309,6 +336,8 @@ int devmem_meta_io(struct devmem_meta_arg *arg, bool write)
 			rc = -EFAULT;
 	}
 out:
+	memunmap(media);
+out_buf:
 	kvfree(buf);
 	return rc;
 }

@@ -33,7 +33,10 @@ struct check {
 	struct devmem_region *r;
 	struct devmem_finding *head, **tail;
 	int nomem;
-	const unsigned char *buf; /* the metadata area as read */
+	const struct devmem_area *area; /* the metadata as read */
+	const unsigned char *buf;	/* its slots (devmem_area_slots()) */
+	bool anchor_bad;		/* a 2.x anchor with no valid copy */
+	int anchor_err[2];		/* per copy, under a valid anchor */
 	struct dm_layout *slot[DM_NR_SLOTS];
 	int slot_rc[DM_NR_SLOTS];
 	char why[DM_NR_SLOTS][256];
@@ -224,6 +227,64 @@ static void check_slots(struct check *c)
 		add(c, DEVMEM_FINDING_ERROR, "meta-corrupt", -1, -1,
 		    "no valid metadata copy: the layout cannot be read; not "
 		    "repairable");
+}
+
+/*
+ * The 2.x anchor: a damaged copy (the other one valid) is rewritten with
+ * the next update, so it is repairable as a slot is; an anchor with no
+ * valid copy leaves the slots unknown.
+ */
+static void check_anchor(struct check *c)
+{
+	const struct devmem_area *a = c->area;
+	struct dm_meta_report rep;
+
+	dm_area_inspect(a->head, DM_HEAD_SIZE, a->slots, NULL, &rep);
+	if (!rep.anchored) {
+		for (unsigned int k = 0; k < 2; k++) {
+			int e = rep.anchor_err[k];
+
+			if (rep.state != DM_META_BLANK &&
+			    (e == -EBADMSG || e == -ERANGE ||
+			     e == -EPROTONOSUPPORT))
+				c->anchor_bad = true;
+		}
+		if (c->anchor_bad)
+			add(c, DEVMEM_FINDING_ERROR, "anchor-corrupt", -1, -1,
+			    "%s; not repairable: where the slots are is not "
+			    "known",
+			    rep.why);
+		return;
+	}
+	c->anchor_err[0] = rep.anchor_err[0];
+	c->anchor_err[1] = rep.anchor_err[1];
+}
+
+/* After check_slots(): a damaged anchor copy, repairable with the slots. */
+static void check_anchor_copies(struct check *c)
+{
+	unsigned int k;
+
+	for (k = 0; k < 2; k++) {
+		struct devmem_finding *f;
+		char why[96];
+
+		if (!c->anchor_err[k])
+			continue;
+		dm_anchor_decode(c->area->head + (size_t)k * DM_ANCHOR_COPY,
+				 NULL, why, sizeof(why));
+		f = add(c, DEVMEM_FINDING_ERROR, "anchor-copy", -1, -1,
+			"anchor copy %u: %s", k, why);
+		if (!f || c->newest < 0)
+			continue;
+		if (!c->can_repair) {
+			append(f, "; not repairable: %s", c->norepair);
+			continue;
+		}
+		f->repairable = true;
+		f->note = strlen(f->msg);
+		append(f, "; repairable from anchor copy %u", k ^ 1);
+	}
 }
 
 /* dm_layout_check() names the entry first: "namespace 3: ..." */
@@ -421,7 +482,8 @@ static int repair(struct check *c)
 	m = devmem_meta_new(r->ctx);
 	if (!m)
 		return -ENOMEM;
-	m->state = dm_meta_inspect(c->buf, DM_META_SIZE, &m->layout, &m->rep);
+	m->state = dm_area_inspect(c->area->head, DM_HEAD_SIZE, c->area->slots,
+				   &m->layout, &m->rep);
 	if (m->state != DM_META_VALID ||
 	    m->layout.seq != c->slot[c->newest]->seq) {
 		err(r->ctx,
@@ -433,19 +495,30 @@ static int repair(struct check *c)
 	}
 	rc = devmem_meta_update(r, m, c->slot[c->newest]);
 	if (rc == 0) {
-		info(r->ctx, "%s: rewrote both slots as generation %llu\n",
-		     r->devname, (unsigned long long)m->layout.seq);
+		bool anchor = c->anchor_err[0] || c->anchor_err[1];
+
+		info(r->ctx, "%s: rewrote both slots as generation %llu%s\n",
+		     r->devname, (unsigned long long)m->layout.seq,
+		     anchor ? ", then the anchor" : "");
 		for (f = c->head; f; f = f->next) {
 			if (!f->repairable)
 				continue;
 			f->severity = DEVMEM_FINDING_REPAIRED;
 			f->msg[f->note] = '\0';
-			append(f,
-			       "; rewritten from slot %d (generation %llu): "
-			       "both slots now hold generation %llu",
-			       c->newest,
-			       (unsigned long long)c->slot[c->newest]->seq,
-			       (unsigned long long)m->layout.seq);
+			if (f->slot < 0) /* an anchor copy */
+				append(f,
+				       "; rewritten: both anchor copies name "
+				       "the slots, which hold generation %llu",
+				       (unsigned long long)m->layout.seq);
+			else
+				append(f,
+				       "; rewritten from slot %d (generation "
+				       "%llu): both slots now hold generation "
+				       "%llu",
+				       c->newest,
+				       (unsigned long long)c->slot[c->newest]
+					       ->seq,
+				       (unsigned long long)m->layout.seq);
 		}
 		devmem_region_set_layout(r, m);
 	}
@@ -487,7 +560,8 @@ static int check_is_devmem(struct check *c)
 		rc = -ENOMEM;
 		goto out;
 	}
-	switch (dm_meta_inspect(c->buf, DM_META_SIZE, l, rep)) {
+	switch (dm_area_inspect(c->area->head, DM_HEAD_SIZE, c->area->slots, l,
+				rep)) {
 	case DM_META_BLANK:
 		err(r->ctx,
 		    "%s: holds no devmem metadata (the metadata area is "
@@ -516,7 +590,7 @@ static int check_locked(struct check *c, unsigned int flags)
 {
 	struct devmem_region *r = c->r;
 	bool tmp = false, was_enabled = false;
-	unsigned char *buf;
+	struct devmem_area area = {0};
 	int rc;
 
 	rc = devmem_region_refresh(r);
@@ -529,24 +603,22 @@ static int check_locked(struct check *c, unsigned int flags)
 			return rc;
 		tmp = true;
 	}
-	buf = malloc(DM_META_SIZE);
-	if (!buf) {
-		rc = -ENOMEM;
+	rc = devmem_area_read(r, &area);
+	if (rc < 0)
 		goto out;
-	}
-	rc = devmem_kern_meta_read(r->ctx, r->id, 0, buf, DM_META_SIZE);
-	if (rc < 0) {
-		err(r->ctx, "%s: cannot read the metadata area: %s\n",
-		    r->devname, strerror(-rc));
-		goto out;
-	}
-	c->buf = buf;
+	c->area = &area;
+	c->buf = devmem_area_slots(&area);
 	if (tmp) {
 		rc = check_is_devmem(c);
 		if (rc < 0)
 			goto out;
 	}
-	check_slots(c);
+	check_anchor(c);
+	c->newest = -1;
+	if (!c->anchor_bad) {
+		check_slots(c);
+		check_anchor_copies(c);
+	}
 	if (c->newest >= 0)
 		rc = check_layout(c, c->slot[c->newest]);
 	if (rc == 0 && c->newest >= 0)
@@ -560,7 +632,8 @@ static int check_locked(struct check *c, unsigned int flags)
 		rc = repair(c);
 out:
 	c->buf = NULL;
-	free(buf);
+	c->area = NULL;
+	devmem_area_free(&area);
 	if (tmp)
 		devmem_region_unclaim_tmp(r, was_enabled);
 	return rc;
@@ -667,6 +740,7 @@ devmem_finding_get_severity(const struct devmem_finding *f)
  *
  * "slot-valid", "slot-stale", "slot-differs", "slot-blank",
  * "slot-foreign", "slot-unsupported", "slot-checksum", "slot-invalid",
+ * "anchor-copy", "anchor-corrupt",
  * "meta-blank", "meta-corrupt", "region-size", "layout", "ns-inactive",
  * "ns-unknown", "ns-mismatch", "ns-duplicate", "region-duplicate",
  * "not-claimed" (info).

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * On-media format of a devmem region, version 1: encoding, decoding and
- * classification of the metadata area. See docs/format.md.
+ * On-media format of a devmem region, versions 2 and 1: encoding, decoding
+ * and classification of the anchor and the metadata slots. See
+ * docs/format.md.
  *
  * Every integer is little-endian on media and is read and written byte by
  * byte, so the code is independent of host endianness and struct packing.
@@ -30,7 +31,23 @@
 #define HDR_NS_COUNT	  80
 #define HDR_FLAGS	  84
 #define HDR_DAX_REGION	  88
-#define HDR_USED	  92 /* bytes of the header a 1.0 writer sets */
+#define HDR_SLOTS_OFFSET  92  /* 2.x only */
+#define HDR_USED	  100 /* bytes of the header a 2.0 writer sets */
+
+/* Anchor copy field offsets (2.x, region offset 0 and DM_ANCHOR_COPY). */
+#define ANC_MAGIC	 0 /* the slots' magic: a 1.x reader sees 2.0 */
+#define ANC_MAJOR	 16
+#define ANC_MINOR	 20
+#define ANC_CSUM	 24
+#define ANC_TAG		 32
+#define ANC_REGION_UUID	 40
+#define ANC_SLOTS_OFFSET 56
+#define ANC_SLOT_SIZE	 64
+#define ANC_NR_SLOTS	 68
+#define ANC_COPY_SIZE	 72
+#define ANC_FLAGS	 76
+#define ANC_USED	 80
+#define ANC_TAG_STR	 "ANCHOR\0\0" /* 8 bytes: not a slot header */
 
 /* Namespace entry field offsets within an entry. */
 #define NS_UUID	       0
@@ -44,7 +61,7 @@
 #define NS_FLAGS       116
 
 #define DM_MAGIC_LEN 16
-#define DM_META_LEN  ((size_t)DM_NR_SLOTS * DM_SLOT_SIZE)
+#define DM_META_LEN  ((size_t)DM_META_SIZE)
 #define DM_4K	     0x1000ull
 
 /* Signatures of other on-media formats, for naming a foreign area. */
@@ -128,17 +145,27 @@ uint64_t dm_fletcher64(const void *buf, size_t len)
 	return (uint64_t)f.hi << 32 | f.lo;
 }
 
-/* dm_fletcher64() of a slot with its checksum field read as zero. */
-static uint64_t slot_checksum(const uint8_t *slot)
+/* dm_fletcher64() of @len bytes with the checksum field at @csum (8
+ * bytes) read as zero. */
+static uint64_t checksum_at(const uint8_t *p, size_t len, size_t csum)
 {
 	static const uint8_t zero[8];
 	struct fletcher f = {0, 0};
 
-	fletcher_add(&f, slot, HDR_CSUM / 4);
+	fletcher_add(&f, p, csum / 4);
 	fletcher_add(&f, zero, 2);
-	fletcher_add(&f, slot + HDR_CSUM + 8,
-		     (DM_SLOT_SIZE - HDR_CSUM - 8) / 4);
+	fletcher_add(&f, p + csum + 8, (len - csum - 8) / 4);
 	return (uint64_t)f.hi << 32 | f.lo;
+}
+
+static uint64_t slot_checksum(const uint8_t *slot)
+{
+	return checksum_at(slot, DM_SLOT_SIZE, HDR_CSUM);
+}
+
+uint64_t dm_layout_head(const struct dm_layout *l)
+{
+	return l->major == DM_FMT_MAJOR_V1 ? DM_META_SIZE : DM_ANCHOR_SIZE;
 }
 
 static void ns_encode(const struct dm_ns *ns, uint8_t *e)
@@ -163,6 +190,7 @@ void dm_slot_encode(const struct dm_layout *l, void *slot)
 {
 	uint8_t *s = slot;
 	uint32_t count = 0;
+	bool v1 = l->major == DM_FMT_MAJOR_V1;
 
 	memset(s, 0, DM_SLOT_SIZE);
 	for (unsigned int i = 0; i < DM_NS_MAX; i++) {
@@ -172,9 +200,10 @@ void dm_slot_encode(const struct dm_layout *l, void *slot)
 			count++;
 	}
 	memcpy(s + HDR_MAGIC, dm_magic, DM_MAGIC_LEN);
-	/* a writer always stamps the version it writes (see docs/format.md) */
-	put_le32(s + HDR_MAJOR, DM_FMT_MAJOR);
-	put_le32(s + HDR_MINOR, DM_FMT_MINOR);
+	/* a writer always stamps the version it writes (see docs/format.md):
+	 * 2.0, or 1.0 for a 1.x layout updated in place */
+	put_le32(s + HDR_MAJOR, v1 ? DM_FMT_MAJOR_V1 : DM_FMT_MAJOR);
+	put_le32(s + HDR_MINOR, 0);
 	put_le64(s + HDR_SEQ, l->seq);
 	memcpy(s + HDR_REGION_UUID, l->region_uuid, 16);
 	put_le64(s + HDR_REGION_SIZE, l->region_size);
@@ -185,6 +214,8 @@ void dm_slot_encode(const struct dm_layout *l, void *slot)
 	put_le32(s + HDR_NS_COUNT, count);
 	put_le32(s + HDR_FLAGS, 0); /* no header flag is defined in 1.0 */
 	put_le32(s + HDR_DAX_REGION, l->dax_region);
+	if (!v1)
+		put_le64(s + HDR_SLOTS_OFFSET, l->slots_offset);
 	put_le64(s + HDR_CSUM, slot_checksum(s));
 }
 
@@ -247,7 +278,7 @@ int dm_slot_decode(const void *slot, struct dm_layout *l, char *why,
 {
 	const uint8_t *s = slot;
 	uint32_t major, minor, count, nvalid = 0;
-	uint64_t csum, want, seq, rsize;
+	uint64_t csum, want, seq, rsize, slots = 0;
 	int rc;
 
 	if (why && whylen)
@@ -259,11 +290,11 @@ int dm_slot_decode(const void *slot, struct dm_layout *l, char *why,
 
 	major = get_le32(s + HDR_MAJOR);
 	minor = get_le32(s + HDR_MINOR);
-	if (major != DM_FMT_MAJOR)
+	if (major != DM_FMT_MAJOR && major != DM_FMT_MAJOR_V1)
 		return fail(why, whylen, -EPROTONOSUPPORT,
 			    "layout version %u.%u is not supported "
-			    "(this library reads %u.x)",
-			    major, minor, DM_FMT_MAJOR);
+			    "(this library reads %u.x and %u.x)",
+			    major, minor, DM_FMT_MAJOR_V1, DM_FMT_MAJOR);
 
 	csum = get_le64(s + HDR_CSUM);
 	want = slot_checksum(s);
@@ -297,6 +328,17 @@ int dm_slot_decode(const void *slot, struct dm_layout *l, char *why,
 			    "region size 0x%llx is not a multiple of 4 KiB "
 			    "of at least 0x%zx",
 			    (unsigned long long)rsize, DM_META_LEN);
+	if (major == DM_FMT_MAJOR) {
+		slots = get_le64(s + HDR_SLOTS_OFFSET);
+		if (slots % DM_4K || slots < DM_ANCHOR_SIZE ||
+		    slots > rsize - DM_META_LEN)
+			return fail(why, whylen, -ERANGE,
+				    "slots offset 0x%llx is not a multiple of "
+				    "4 KiB in [0x%x, region size 0x%llx - "
+				    "0x%zx]",
+				    (unsigned long long)slots, DM_ANCHOR_SIZE,
+				    (unsigned long long)rsize, DM_META_LEN);
+	}
 
 	if (l)
 		memset(l, 0, sizeof(*l));
@@ -322,6 +364,7 @@ int dm_slot_decode(const void *slot, struct dm_layout *l, char *why,
 	if (l) {
 		l->major = major;
 		l->minor = minor;
+		l->slots_offset = slots;
 		l->seq = seq;
 		memcpy(l->region_uuid, s + HDR_REGION_UUID, 16);
 		l->region_size = rsize;
@@ -383,15 +426,15 @@ static void name_foreign(const uint8_t *m, size_t len, char *why, size_t whylen)
 }
 
 /*
- * A claim of a blank area writes one slot first, and the only non-zero
+ * A claim of a blank 1.x area wrote one slot first, and the only non-zero
  * bytes of an empty layout are its header's; a power cut inside that
  * header leaves a prefix of it over zeros. A release erases the header of
  * its last slot after the table is empty; a cut inside leaves zeros over a
  * suffix of the old header. Either way the other slot is all zero, and
  * this one has nothing outside the header's fields and, byte by byte,
- * either zero or the value an empty 1.0 layout has in every field but the
- * generation, checksum, UUID, size and dax_region: an interrupted claim or
- * release, which holds no layout.
+ * either zero or the value an empty layout (1.0 or 2.0) has in every field
+ * but the generation, checksum, UUID, size, dax_region and slots offset:
+ * an interrupted claim or release, which holds no layout.
  */
 _Static_assert(DM_NR_SLOTS == 2, "torn_empty_header() pairs slot k with k ^ 1");
 
@@ -402,7 +445,6 @@ static bool torn_empty_header(const uint8_t *m, size_t len, unsigned int k)
 	uint8_t ref[HDR_USED] = {0};
 
 	memcpy(ref + HDR_MAGIC, dm_magic, DM_MAGIC_LEN);
-	put_le32(ref + HDR_MAJOR, DM_FMT_MAJOR);
 	put_le32(ref + HDR_SLOT_SIZE, DM_SLOT_SIZE);
 	put_le32(ref + HDR_NS_OFFSET, DM_HDR_SIZE);
 	put_le32(ref + HDR_NS_ENTRY_SIZE, DM_NS_ENTRY_SIZE);
@@ -411,6 +453,9 @@ static bool torn_empty_header(const uint8_t *m, size_t len, unsigned int k)
 		bool free_field = (i >= HDR_SEQ && i < HDR_SLOT_SIZE) ||
 				  i >= HDR_DAX_REGION;
 
+		if (i == HDR_MAJOR &&
+		    (s[i] == DM_FMT_MAJOR_V1 || s[i] == DM_FMT_MAJOR))
+			continue;
 		if (s[i] && !free_field && s[i] != ref[i])
 			return false;
 	}
@@ -419,11 +464,50 @@ static bool torn_empty_header(const uint8_t *m, size_t len, unsigned int k)
 	       all_zero(m + DM_META_LEN, len - DM_META_LEN);
 }
 
-enum dm_meta_state dm_meta_inspect(const void *meta, size_t len,
-				   struct dm_layout *cur,
-				   struct dm_meta_report *rep)
+/*
+ * What a slot must be, beyond decoding, to count where it was read: under
+ * a 2.x anchor a 2.x copy of that anchor's layout; in the head of a region
+ * without an anchor a 1.x slot. NULL: any version this library reads.
+ */
+struct slot_want {
+	uint32_t major;
+	uint64_t slots_offset;
+	const uint8_t *region_uuid; /* NULL: any */
+};
+
+static int slot_decode_want(const uint8_t *s, const struct slot_want *w,
+			    char *why, size_t whylen)
 {
-	const uint8_t *m = meta;
+	uint32_t major;
+	uint64_t off;
+	int rc = dm_slot_decode(s, NULL, why, whylen);
+
+	if (rc || !w)
+		return rc;
+	major = get_le32(s + HDR_MAJOR);
+	if (major != w->major)
+		return fail(why, whylen, -ERANGE,
+			    "a %u.x copy where a %u.x copy belongs", major,
+			    w->major);
+	off = major == DM_FMT_MAJOR ? get_le64(s + HDR_SLOTS_OFFSET) : 0;
+	if (off != w->slots_offset)
+		return fail(why, whylen, -ERANGE,
+			    "records slots offset 0x%llx, but was read at "
+			    "0x%llx",
+			    (unsigned long long)off,
+			    (unsigned long long)w->slots_offset);
+	if (w->region_uuid && memcmp(s + HDR_REGION_UUID, w->region_uuid, 16))
+		return fail(why, whylen, -ERANGE,
+			    "its region UUID is not the anchor's (a copy of "
+			    "another layout)");
+	return 0;
+}
+
+static enum dm_meta_state inspect_slots(const uint8_t *m, size_t len,
+					const struct slot_want *w,
+					struct dm_layout *cur,
+					struct dm_meta_report *out)
+{
 	struct dm_meta_report r;
 	char swhy[DM_NR_SLOTS][160];
 	bool magic = false, valid = false, unsupported = false;
@@ -447,7 +531,7 @@ enum dm_meta_state dm_meta_inspect(const void *meta, size_t len,
 
 	for (unsigned int k = 0; k < DM_NR_SLOTS; k++) {
 		const uint8_t *s = m + (size_t)k * DM_SLOT_SIZE;
-		int rc = dm_slot_decode(s, NULL, swhy[k], sizeof(swhy[k]));
+		int rc = slot_decode_want(s, w, swhy[k], sizeof(swhy[k]));
 
 		r.slot_err[k] = rc;
 		if (rc != -ENODATA && rc != -ENOENT)
@@ -510,6 +594,260 @@ enum dm_meta_state dm_meta_inspect(const void *meta, size_t len,
 		name_foreign(m, len, r.why, sizeof(r.why));
 	}
 out:
+	if (out)
+		*out = r;
+	return r.state;
+}
+
+enum dm_meta_state dm_meta_inspect(const void *meta, size_t len,
+				   struct dm_layout *cur,
+				   struct dm_meta_report *rep)
+{
+	return inspect_slots(meta, len, NULL, cur, rep);
+}
+
+size_t dm_slots_reusable(const void *slots)
+{
+	const uint8_t *m = slots;
+
+	for (unsigned int k = 0; k < DM_NR_SLOTS; k++) {
+		const uint8_t *s = m + (size_t)k * DM_SLOT_SIZE;
+
+		if (!memcmp(s + HDR_MAGIC, dm_magic, DM_MAGIC_LEN))
+			continue;
+		if (!all_zero(s, DM_SLOT_SIZE))
+			return (size_t)k * DM_SLOT_SIZE +
+			       first_nonzero(s, DM_SLOT_SIZE);
+	}
+	return DM_META_LEN;
+}
+
+void dm_anchor_encode(const struct dm_layout *l, void *page)
+{
+	uint8_t *a = page;
+
+	memset(a, 0, DM_ANCHOR_SIZE);
+	memcpy(a + ANC_MAGIC, dm_magic, DM_MAGIC_LEN);
+	put_le32(a + ANC_MAJOR, DM_FMT_MAJOR);
+	put_le32(a + ANC_MINOR, DM_FMT_MINOR);
+	memcpy(a + ANC_TAG, ANC_TAG_STR, 8);
+	memcpy(a + ANC_REGION_UUID, l->region_uuid, 16);
+	put_le64(a + ANC_SLOTS_OFFSET, l->slots_offset);
+	put_le32(a + ANC_SLOT_SIZE, DM_SLOT_SIZE);
+	put_le32(a + ANC_NR_SLOTS, DM_NR_SLOTS);
+	put_le32(a + ANC_COPY_SIZE, DM_ANCHOR_COPY);
+	put_le64(a + ANC_CSUM, checksum_at(a, DM_ANCHOR_COPY, ANC_CSUM));
+	memcpy(a + DM_ANCHOR_COPY, a, DM_ANCHOR_COPY);
+}
+
+int dm_anchor_decode(const void *copy, struct dm_anchor *out, char *why,
+		     size_t whylen)
+{
+	const uint8_t *a = copy;
+	uint32_t major, minor;
+	uint64_t csum, want, slots;
+	int rc;
+
+	if (why && whylen)
+		why[0] = '\0';
+	if (all_zero(a, DM_ANCHOR_COPY))
+		return fail(why, whylen, -ENODATA, "all zero");
+	major = get_le32(a + ANC_MAJOR);
+	minor = get_le32(a + ANC_MINOR);
+	if (memcmp(a + ANC_MAGIC, dm_magic, DM_MAGIC_LEN) ||
+	    major == DM_FMT_MAJOR_V1)
+		return fail(why, whylen, -ENOENT, "no devmem anchor magic");
+	if (major != DM_FMT_MAJOR)
+		return fail(why, whylen, -EPROTONOSUPPORT,
+			    "layout version %u.%u is not supported "
+			    "(this library reads %u.x and %u.x)",
+			    major, minor, DM_FMT_MAJOR_V1, DM_FMT_MAJOR);
+	csum = get_le64(a + ANC_CSUM);
+	want = checksum_at(a, DM_ANCHOR_COPY, ANC_CSUM);
+	if (csum != want)
+		return fail(why, whylen, -EBADMSG,
+			    "checksum 0x%016llx does not match computed "
+			    "0x%016llx",
+			    (unsigned long long)csum, (unsigned long long)want);
+	if (memcmp(a + ANC_TAG, ANC_TAG_STR, 8))
+		return fail(why, whylen, -ERANGE, "no anchor tag");
+	rc = check_u32(a, ANC_SLOT_SIZE, DM_SLOT_SIZE, "slot size", why,
+		       whylen);
+	if (!rc)
+		rc = check_u32(a, ANC_NR_SLOTS, DM_NR_SLOTS, "number of slots",
+			       why, whylen);
+	if (!rc)
+		rc = check_u32(a, ANC_COPY_SIZE, DM_ANCHOR_COPY,
+			       "anchor copy size", why, whylen);
+	if (rc)
+		return rc;
+	slots = get_le64(a + ANC_SLOTS_OFFSET);
+	if (slots % DM_4K || slots < DM_ANCHOR_SIZE)
+		return fail(why, whylen, -ERANGE,
+			    "slots offset 0x%llx is not a multiple of 4 KiB "
+			    "past the anchor",
+			    (unsigned long long)slots);
+	if (out) {
+		out->major = major;
+		out->minor = minor;
+		memcpy(out->region_uuid, a + ANC_REGION_UUID, 16);
+		out->slots_offset = slots;
+	}
+	return 0;
+}
+
+/*
+ * The anchor is the commit point of claim (written last, as one page) and
+ * of release (zeroed first, as one page, after the rest of the head). A
+ * cut inside that write leaves, in each copy, zeros and a part of an
+ * anchor; no copy is valid, and every non-zero byte is the one an anchor
+ * has there in its fixed fields (magic, version, tag, sizes, flags), with
+ * the rest of the head zero: the claim or release did not (fully) happen,
+ * and the region holds no layout.
+ */
+static bool torn_anchor(const uint8_t *h, size_t len)
+{
+	uint8_t ref[ANC_USED] = {0};
+
+	memcpy(ref + ANC_MAGIC, dm_magic, DM_MAGIC_LEN);
+	put_le32(ref + ANC_MAJOR, DM_FMT_MAJOR);
+	memcpy(ref + ANC_TAG, ANC_TAG_STR, 8);
+	put_le32(ref + ANC_SLOT_SIZE, DM_SLOT_SIZE);
+	put_le32(ref + ANC_NR_SLOTS, DM_NR_SLOTS);
+	put_le32(ref + ANC_COPY_SIZE, DM_ANCHOR_COPY);
+	for (unsigned int c = 0; c < 2; c++) {
+		const uint8_t *a = h + (size_t)c * DM_ANCHOR_COPY;
+
+		for (unsigned int i = 0; i < ANC_USED; i++) {
+			bool free_field =
+				(i >= ANC_CSUM && i < ANC_TAG) ||
+				(i >= ANC_REGION_UUID && i < ANC_SLOT_SIZE);
+
+			if (a[i] && !free_field && a[i] != ref[i])
+				return false;
+		}
+		if (!all_zero(a + ANC_USED, DM_ANCHOR_COPY - ANC_USED))
+			return false;
+	}
+	return all_zero(h + DM_ANCHOR_SIZE, len - DM_ANCHOR_SIZE);
+}
+
+enum dm_anchor_state {
+	ANCHOR_NONE,	    /* no 2.x anchor: a 1.x, blank or foreign head */
+	ANCHOR_VALID,	    /* a copy is valid */
+	ANCHOR_TORN,	    /* a claim or release cut short */
+	ANCHOR_UNSUPPORTED, /* a later major */
+	ANCHOR_CORRUPT,	    /* anchor magic, no valid copy */
+};
+
+static enum dm_anchor_state anchor_inspect(const uint8_t *h, size_t len,
+					   struct dm_anchor *a, int err[2],
+					   char why[2][96])
+{
+	struct dm_anchor tmp[2];
+	int valid = -1;
+
+	for (unsigned int c = 0; c < 2; c++) {
+		err[c] = dm_anchor_decode(h + (size_t)c * DM_ANCHOR_COPY,
+					  &tmp[c], why[c], sizeof(why[c]));
+		if (!err[c] && valid < 0)
+			valid = (int)c;
+	}
+	if (valid >= 0) {
+		*a = tmp[valid];
+		return ANCHOR_VALID;
+	}
+	if (err[0] == -ENODATA && err[1] == -ENODATA)
+		return ANCHOR_NONE;
+	if (torn_anchor(h, len))
+		return ANCHOR_TORN;
+	if (err[0] == -EPROTONOSUPPORT || err[1] == -EPROTONOSUPPORT)
+		return ANCHOR_UNSUPPORTED;
+	if ((err[0] == -EBADMSG || err[0] == -ERANGE) ||
+	    (err[1] == -EBADMSG || err[1] == -ERANGE))
+		return ANCHOR_CORRUPT;
+	return ANCHOR_NONE;
+}
+
+int dm_area_locate(const void *head, size_t len, uint64_t *slots_offset)
+{
+	struct dm_anchor a;
+	char why[2][96];
+	int err[2];
+
+	if (len < DM_HEAD_SIZE ||
+	    anchor_inspect(head, len, &a, err, why) != ANCHOR_VALID)
+		return 0;
+	*slots_offset = a.slots_offset;
+	return 1;
+}
+
+enum dm_meta_state dm_area_inspect(const void *head, size_t len,
+				   const void *slots, struct dm_layout *cur,
+				   struct dm_meta_report *rep)
+{
+	struct dm_meta_report r;
+	struct slot_want w = {.major = DM_FMT_MAJOR_V1};
+	struct dm_anchor a;
+	char why[2][96];
+	int err[2] = {-ENODATA, -ENODATA};
+	enum dm_anchor_state as = ANCHOR_NONE;
+
+	memset(&r, 0, sizeof(r));
+	if (len >= DM_HEAD_SIZE)
+		as = anchor_inspect(head, len, &a, err, why);
+	switch (as) {
+	case ANCHOR_NONE:
+		inspect_slots(head, len, &w, cur, &r);
+		break;
+	case ANCHOR_VALID:
+		w.major = DM_FMT_MAJOR;
+		w.slots_offset = a.slots_offset;
+		w.region_uuid = a.region_uuid;
+		if (!slots) {
+			r.state = DM_META_CORRUPT;
+			snprintf(r.why, sizeof(r.why),
+				 "the slots at offset 0x%llx were not read",
+				 (unsigned long long)a.slots_offset);
+			break;
+		}
+		inspect_slots(slots, DM_META_LEN, &w, cur, &r);
+		r.anchored = 1;
+		r.slots_offset = a.slots_offset;
+		if (r.state == DM_META_BLANK || r.state == DM_META_FOREIGN) {
+			char was[160];
+
+			memcpy(was, r.why, sizeof(was) - 1);
+			was[sizeof(was) - 1] = '\0';
+			r.state = DM_META_CORRUPT;
+			snprintf(r.why, sizeof(r.why),
+				 "the anchor puts the metadata at offset "
+				 "0x%llx, but no devmem copy is there (%s)",
+				 (unsigned long long)a.slots_offset,
+				 was[0] ? was : "all zero");
+		}
+		break;
+	case ANCHOR_TORN:
+		r.state = DM_META_BLANK;
+		r.slot_err[0] = r.slot_err[1] = -ENODATA;
+		snprintf(r.why, sizeof(r.why),
+			 "the anchor holds only part of an anchor (a claim or "
+			 "release cut short); read as blank");
+		break;
+	case ANCHOR_UNSUPPORTED:
+		r.state = DM_META_UNSUPPORTED;
+		snprintf(r.why, sizeof(r.why), "anchor: %s",
+			 why[err[0] == -EPROTONOSUPPORT ? 0 : 1]);
+		break;
+	case ANCHOR_CORRUPT:
+		r.state = DM_META_CORRUPT;
+		snprintf(r.why, sizeof(r.why),
+			 "no valid anchor copy; copy 0: %s; copy 1: %s", why[0],
+			 why[1]);
+		break;
+	}
+	r.anchor_err[0] = err[0];
+	r.anchor_err[1] = err[1];
 	if (rep)
 		*rep = r;
 	return r.state;

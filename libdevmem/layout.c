@@ -56,6 +56,8 @@ void dm_layout_init(struct dm_layout *l, const uint8_t uuid[16],
 	if (uuid)
 		memcpy(l->region_uuid, uuid, sizeof(l->region_uuid));
 	l->region_size = region_size;
+	/* data never uses the tail guard: the slots cost no capacity */
+	l->slots_offset = region_size > DM_GUARD ? region_size - DM_GUARD : 0;
 }
 
 uint64_t dm_altmap_need(uint64_t start, uint64_t end)
@@ -103,15 +105,17 @@ static uint64_t pad_extra(uint64_t pad)
 /*
  * Lowest reservation start for a namespace with this front pad: a map=dev
  * namespace that needs memmap blocks keeps its reservation off the
- * metadata. (Were its pgmap to cover the metadata, the kernel's altmap
- * would skip it and start its 2 MiB-aligned blocks one sub-section later;
- * starting at DM_META_SIZE costs the same and keeps one rule.)
+ * metadata at the head (@head bytes: the 2.x anchor page, or the 1.x
+ * slots). (Were its pgmap to cover the metadata, the kernel's altmap would
+ * skip it and start its 2 MiB-aligned blocks one sub-section later;
+ * starting past it costs the same and keeps one rule.)
  */
-static uint64_t min_resv(uint64_t pad, uint64_t size, uint32_t map)
+static uint64_t min_resv(uint64_t head, uint64_t pad, uint64_t size,
+			 uint32_t map)
 {
 	uint64_t extra = pad_extra(pad);
 
-	return pad_for(size, map, extra) > DM_GUARD + extra ? DM_META_SIZE : 0;
+	return pad_for(size, map, extra) > DM_GUARD + extra ? head : 0;
 }
 
 uint64_t dm_front_pad(uint64_t size, uint32_t map)
@@ -158,12 +162,25 @@ static uint64_t ns_end(const struct dm_ns *ns)
 						  : ns->offset + ns->size;
 }
 
-/* The valid reservations of @l, sorted by start. Returns how many. */
+#define SLOTS_IDX DM_NS_MAX /* the span of the 2.x slots */
+
+/*
+ * The valid reservations of @l and the extent of its 2.x slots (idx
+ * SLOTS_IDX), sorted by start. Returns how many. The slots lie in the tail
+ * guard of the region they were written for; when the region grows they
+ * stay where they are, and namespaces go around them.
+ */
 static unsigned int sorted_spans(const struct dm_layout *l,
-				 struct span sp[DM_NS_MAX])
+				 struct span sp[DM_NS_MAX + 1])
 {
 	unsigned int n = 0;
 
+	if (l->major != DM_FMT_MAJOR_V1) {
+		sp[n].start = l->slots_offset;
+		sp[n].end = l->slots_offset + DM_META_SIZE;
+		sp[n].idx = SLOTS_IDX;
+		n++;
+	}
 	for (unsigned int i = 0; i < DM_NS_MAX; i++) {
 		const struct dm_ns *ns = &l->ns[i];
 
@@ -187,11 +204,11 @@ static uint64_t usable_end(const struct dm_layout *l)
  * Free gaps between reservations, in [0, usable_end), ascending. The first
  * reservation may start at 0: its front pad (>= DM_GUARD) covers the
  * metadata, so the metadata costs no capacity of its own.
- * Returns how many; @gap has room for DM_NS_MAX + 1.
+ * Returns how many; @gap has room for DM_NS_MAX + 2.
  */
 static unsigned int free_gaps(const struct dm_layout *l, struct span *gap)
 {
-	struct span sp[DM_NS_MAX];
+	struct span sp[DM_NS_MAX + 1];
 	unsigned int n = sorted_spans(l, sp), ng = 0;
 	uint64_t cur = 0, lim = usable_end(l);
 
@@ -233,11 +250,11 @@ static uint64_t align_extra(const struct dm_place_req *req, uint64_t resv)
 }
 
 /* Does a namespace of @size with pad_for(size, map, extra) fit in the gap? */
-static bool gap_fits(const struct span *gap, uint64_t size, uint32_t map,
-		     uint64_t extra)
+static bool gap_fits(const struct span *gap, uint64_t head, uint64_t size,
+		     uint32_t map, uint64_t extra)
 {
 	uint64_t pad = pad_for(size, map, extra);
-	uint64_t start = gap->start, lo = min_resv(pad, size, map);
+	uint64_t start = gap->start, lo = min_resv(head, pad, size, map);
 
 	if (start < lo)
 		start = lo;
@@ -246,8 +263,8 @@ static bool gap_fits(const struct span *gap, uint64_t size, uint32_t map,
 
 /* Largest multiple of @align (at least @align) that fits in @gap, or 0.
  * The space a size needs grows with the size, so bisection finds it. */
-static uint64_t gap_max(const struct span *gap, uint32_t align, uint32_t map,
-			uint64_t extra)
+static uint64_t gap_max(const struct span *gap, uint64_t head, uint32_t align,
+			uint32_t map, uint64_t extra)
 {
 	uint64_t lo = 0, hi = (gap->end - gap->start) / align; /* in aligns */
 
@@ -256,7 +273,7 @@ static uint64_t gap_max(const struct span *gap, uint32_t align, uint32_t map,
 	while (lo < hi) {
 		uint64_t mid = lo + (hi - lo + 1) / 2, s = mid * align;
 
-		if (gap_fits(gap, s, map, extra))
+		if (gap_fits(gap, head, s, map, extra))
 			lo = mid;
 		else
 			hi = mid - 1;
@@ -277,7 +294,7 @@ static bool valid_map(uint32_t map)
 uint64_t dm_layout_max_size(const struct dm_layout *l, uint32_t align,
 			    uint32_t map)
 {
-	struct span gap[DM_NS_MAX + 1];
+	struct span gap[DM_NS_MAX + 2];
 	unsigned int ng;
 	uint64_t best = 0;
 
@@ -285,7 +302,7 @@ uint64_t dm_layout_max_size(const struct dm_layout *l, uint32_t align,
 		return 0;
 	ng = free_gaps(l, gap);
 	for (unsigned int i = 0; i < ng; i++) {
-		uint64_t s = gap_max(&gap[i], align, map, 0);
+		uint64_t s = gap_max(&gap[i], dm_layout_head(l), align, map, 0);
 
 		if (s > best)
 			best = s;
@@ -294,7 +311,7 @@ uint64_t dm_layout_max_size(const struct dm_layout *l, uint32_t align,
 }
 
 /* First fit over @gap; with @aligned the 2 MiB preference is honoured. */
-static bool first_fit(const struct span *gap, unsigned int ng,
+static bool first_fit(const struct span *gap, unsigned int ng, uint64_t head,
 		      const struct dm_place_req *req, uint64_t size,
 		      bool aligned, struct dm_ns *out)
 {
@@ -302,7 +319,7 @@ static bool first_fit(const struct span *gap, unsigned int ng,
 		uint64_t start = gap[i].start;
 		uint64_t extra = aligned ? align_extra(req, start) : 0;
 		uint64_t pad = pad_for(size, req->map, extra);
-		uint64_t lo = min_resv(pad, size, req->map);
+		uint64_t lo = min_resv(head, pad, size, req->map);
 
 		if (start < lo) {
 			start = lo;
@@ -325,9 +342,9 @@ static bool first_fit(const struct span *gap, unsigned int ng,
 int dm_layout_place(const struct dm_layout *l, const struct dm_place_req *req,
 		    struct dm_ns *out, char *err, size_t errlen)
 {
-	struct span gap[DM_NS_MAX + 1];
+	struct span gap[DM_NS_MAX + 2];
 	unsigned int ng;
-	uint64_t size = req->size, max;
+	uint64_t size = req->size, max, head = dm_layout_head(l);
 
 	if (err && errlen)
 		err[0] = '\0';
@@ -361,8 +378,8 @@ int dm_layout_place(const struct dm_layout *l, const struct dm_place_req *req,
 		size = max;
 	ng = free_gaps(l, gap);
 	/* prefer a 2 MiB-aligned data start; else any fit (4 KiB faults) */
-	if (size && (first_fit(gap, ng, req, size, true, out) ||
-		     first_fit(gap, ng, req, size, false, out)))
+	if (size && (first_fit(gap, ng, head, req, size, true, out) ||
+		     first_fit(gap, ng, head, req, size, false, out)))
 		return 0;
 	return fail(err, errlen, -ENOSPC,
 		    "no free extent for %llu bytes in region of %llu bytes; "
@@ -384,7 +401,7 @@ static int check_ns(const struct dm_layout *l, unsigned int i, char *err,
 		    size_t errlen)
 {
 	const struct dm_ns *ns = &l->ns[i];
-	uint64_t lim = usable_end(l), pad, need;
+	uint64_t lim = usable_end(l), head = dm_layout_head(l), pad, need;
 
 	if (!memchr(ns->name, '\0', sizeof(ns->name)))
 		return fail(err, errlen, -EINVAL,
@@ -420,12 +437,12 @@ static int check_ns(const struct dm_layout *l, unsigned int i, char *err,
 			    "namespace %u: size 0x%llx is not a non-zero "
 			    "multiple of its alignment 0x%x",
 			    i, (unsigned long long)ns->size, ns->align);
-	if (ns->offset < DM_META_SIZE)
+	if (ns->offset < head)
 		return fail(err, errlen, -EINVAL,
 			    "namespace %u: data at 0x%llx overlaps the "
 			    "metadata (first 0x%llx bytes)",
 			    i, (unsigned long long)ns->offset,
-			    (unsigned long long)DM_META_SIZE);
+			    (unsigned long long)head);
 	if (ns->offset < ns->resv_offset)
 		return fail(err, errlen, -EINVAL,
 			    "namespace %u: offset 0x%llx is below its "
@@ -449,13 +466,13 @@ static int check_ns(const struct dm_layout *l, unsigned int i, char *err,
 			    i, (unsigned long long)ns->size, DM_SIZE_LIMIT);
 	pad = ns->offset - ns->resv_offset;
 	need = pad_needed(pad, ns->size, ns->map);
-	if (ns->resv_offset < min_resv(pad, ns->size, ns->map))
+	if (ns->resv_offset < min_resv(head, pad, ns->size, ns->map))
 		return fail(err, errlen, -EINVAL,
 			    "namespace %u: reservation 0x%llx of a map=dev "
 			    "namespace with memmap blocks starts in the "
 			    "metadata (first 0x%llx bytes)",
 			    i, (unsigned long long)ns->resv_offset,
-			    (unsigned long long)DM_META_SIZE);
+			    (unsigned long long)head);
 	if (pad < need)
 		return fail(
 			err, errlen, -EINVAL,
@@ -468,7 +485,7 @@ static int check_ns(const struct dm_layout *l, unsigned int i, char *err,
 
 int dm_layout_check(const struct dm_layout *l, char *err, size_t errlen)
 {
-	struct span sp[DM_NS_MAX];
+	struct span sp[DM_NS_MAX + 1];
 	unsigned int n;
 	int rc;
 
@@ -480,6 +497,16 @@ int dm_layout_check(const struct dm_layout *l, char *err, size_t errlen)
 			    "at least 0x%llx",
 			    (unsigned long long)l->region_size,
 			    (unsigned long long)DM_META_SIZE);
+	if (l->major != DM_FMT_MAJOR_V1 &&
+	    (l->slots_offset % DM_PAGE || l->slots_offset < DM_ANCHOR_SIZE ||
+	     l->slots_offset > l->region_size - DM_META_SIZE))
+		return fail(
+			err, errlen, -EINVAL,
+			"the metadata slots at 0x%llx do not lie in the "
+			"region of 0x%llx bytes (at most 0x%llx)",
+			(unsigned long long)l->slots_offset,
+			(unsigned long long)l->region_size,
+			(unsigned long long)(l->region_size - DM_META_SIZE));
 	for (unsigned int i = 0; i < DM_NS_MAX; i++) {
 		if (!(l->ns[i].flags & DM_NS_FLAG_VALID))
 			continue;
@@ -513,6 +540,20 @@ int dm_layout_check(const struct dm_layout *l, char *err, size_t errlen)
 	for (unsigned int k = 1; k < n; k++) {
 		if (sp[k].start >= sp[k - 1].end)
 			continue;
+		if (sp[k].idx == SLOTS_IDX || sp[k - 1].idx == SLOTS_IDX) {
+			const struct span *ns =
+				&sp[k - (sp[k].idx == SLOTS_IDX)];
+
+			return fail(err, errlen, -EINVAL,
+				    "namespace %u: reservation [0x%llx, "
+				    "0x%llx) overlaps the metadata slots at "
+				    "[0x%llx, 0x%llx)",
+				    ns->idx, (unsigned long long)ns->start,
+				    (unsigned long long)ns->end,
+				    (unsigned long long)l->slots_offset,
+				    (unsigned long long)(l->slots_offset +
+							 DM_META_SIZE));
+		}
 		return fail(
 			err, errlen, -EINVAL,
 			"namespace %u: reservation [0x%llx, 0x%llx) overlaps "

@@ -16,10 +16,10 @@
 #define DM_SUBSECTION  0x200000ull
 #define DM_SECTION     0x8000000ull
 #define DM_GUARD       (DM_SUBSECTION - DM_PAGE) /* worst-case rounding loss */
-#define DM_META_SIZE   ((uint64_t)DM_NR_SLOTS * DM_SLOT_SIZE) /* 128 KiB */
 #define DM_STRUCT_PAGE 64ull /* bytes of memmap per 4 KiB page, reserved */
 
-/* A new, empty layout for a region of @region_size bytes. */
+/* A new, empty 2.0 layout for a region of @region_size bytes: its slots at
+ * the start of the tail guard, region_size - DM_GUARD. */
 void dm_layout_init(struct dm_layout *l, const uint8_t uuid[16],
 		    uint64_t region_size);
 
@@ -54,8 +54,9 @@ void dm_pgmap_range(uint64_t base, const struct dm_ns *ns, uint64_t *start,
 		    uint64_t *end);
 
 /*
- * Check every invariant of a decoded layout: entries inside
- * [DM_META_SIZE, region_size - DM_GUARD), reservations disjoint, front pads
+ * Check every invariant of a decoded layout: data inside
+ * [dm_layout_head(), region_size - DM_GUARD), the 2.x slots inside the
+ * region and off every reservation, reservations disjoint, front pads
  * large enough, sizes/offsets 4 KiB multiples, 2 MiB-aligned namespaces a
  * multiple of 2 MiB long, names valid and unique, UUIDs unique and non-zero.
  * Returns 0 or -EINVAL with the first finding in @err.

@@ -76,6 +76,8 @@ unsigned long long devmem_region_get_size(struct devmem_region *region);
 int devmem_region_is_claimed(struct devmem_region *region);
 int devmem_region_get_id(struct devmem_region *region);
 int devmem_region_get_uuid(struct devmem_region *region, unsigned char uu[16]);
+/* major << 16 | minor of the on-media layout (LIBDEVMEM_1.2) */
+int devmem_region_get_layout_version(struct devmem_region *region);
 int devmem_region_get_nr_namespaces(struct devmem_region *region);
 unsigned long long
 devmem_region_get_available_size(struct devmem_region *region,

@@ -1,16 +1,20 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * Metadata I/O of a claimed region and the update protocol. The metadata
- * (the first DM_META_SIZE bytes of the region) is only ever read and
- * written through the module's DEVMEM_IOC_META_READ/WRITE; the module
- * flushes every write to media before the ioctl returns.
+ * (2.x: the anchor page at offset 0 and the two slots it names, at the
+ * start of the tail guard; 1.x: the two slots in the first 128 KiB) is
+ * only ever read and written through the module's
+ * DEVMEM_IOC_META_READ/WRITE; the module flushes every write to media
+ * before the ioctl returns.
  *
  * Update protocol (devmem_meta_update()): the new layout gets the next
  * generation number, is encoded once, and is written to every slot in the
  * order dm_meta_write_order() gives (never first over the newest valid
- * copy); then the whole area is read back and each slot must hold exactly
- * what was written. A torn update leaves the previous generation valid in
- * the slot that was not yet written.
+ * copy); then, when the region has no valid anchor naming those slots (a
+ * claim), the anchor page is written, last: it is the commit point. Then
+ * the metadata is read back and each slot must hold exactly what was
+ * written. A torn update leaves the previous generation valid in the slot
+ * that was not yet written; a torn claim leaves no anchor (blank).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -29,21 +33,78 @@ struct devmem_meta *devmem_meta_new(struct devmem_ctx *ctx)
 	return m;
 }
 
-static int meta_read_raw(struct devmem_region *r, void *buf)
+void devmem_area_free(struct devmem_area *a)
+{
+	free(a->head);
+	free(a->slots);
+	a->head = NULL;
+	a->slots = NULL;
+}
+
+static int area_read_at(struct devmem_region *r, uint64_t off, void **buf)
 {
 	int rc;
 
-	rc = devmem_kern_meta_read(r->ctx, r->id, 0, buf, DM_META_SIZE);
+	*buf = malloc(DM_META_SIZE);
+	if (!*buf) {
+		err(r->ctx, "%s: out of memory for the metadata\n", r->devname);
+		return -ENOMEM;
+	}
+	rc = devmem_kern_meta_read(r->ctx, r->id, off, *buf, DM_META_SIZE);
 	if (rc < 0)
-		err(r->ctx, "%s: cannot read the metadata area: %s\n",
-		    r->devname, strerror(-rc));
+		err(r->ctx,
+		    "%s: cannot read the metadata at offset 0x%llx: %s\n",
+		    r->devname, (unsigned long long)off, strerror(-rc));
 	return rc;
 }
 
-static void meta_classify(const void *buf, struct devmem_meta *m)
+/*
+ * Read the metadata of claimed region @r: its head, and the slots a 2.x
+ * anchor in it names. Slots past the region's end (it shrank: a label area
+ * grew) are not read, and classify as corrupt.
+ */
+int devmem_area_read(struct devmem_region *r, struct devmem_area *a)
+{
+	void *head = NULL, *slots = NULL;
+	uint64_t off;
+	int rc;
+
+	memset(a, 0, sizeof(*a));
+	_Static_assert(DM_HEAD_SIZE == DM_META_SIZE, "one read size");
+	rc = area_read_at(r, 0, &head);
+	a->head = head;
+	if (rc < 0 || !dm_area_locate(a->head, DM_HEAD_SIZE, &off))
+		goto out;
+	if (off > r->size || r->size - off < DM_META_SIZE) {
+		warn(r->ctx,
+		     "%s: the anchor puts the metadata at offset 0x%llx, past "
+		     "the end of the region (%llu bytes now)\n",
+		     r->devname, (unsigned long long)off,
+		     (unsigned long long)r->size);
+		goto out;
+	}
+	rc = area_read_at(r, off, &slots);
+	a->slots = slots;
+	a->slots_offset = off;
+	slots = NULL;
+out:
+	free(slots);
+	if (rc < 0)
+		devmem_area_free(a);
+	return rc;
+}
+
+/* The slots as read: under the anchor, or the 1.x head. */
+const unsigned char *devmem_area_slots(const struct devmem_area *a)
+{
+	return a->slots ? a->slots : a->head;
+}
+
+static void meta_classify(const struct devmem_area *a, struct devmem_meta *m)
 {
 	memset(m, 0, sizeof(*m));
-	m->state = dm_meta_inspect(buf, DM_META_SIZE, &m->layout, &m->rep);
+	m->state = dm_area_inspect(a->head, DM_HEAD_SIZE, a->slots, &m->layout,
+				   &m->rep);
 }
 
 static const char *state_name(enum dm_meta_state state)
@@ -70,18 +131,12 @@ static const char *state_name(enum dm_meta_state state)
  */
 int devmem_meta_read(struct devmem_region *r, struct devmem_meta *m)
 {
-	void *buf;
+	struct devmem_area a;
 	int rc;
 
-	buf = malloc(DM_META_SIZE);
-	if (!buf) {
-		err(r->ctx, "%s: out of memory for the metadata area\n",
-		    r->devname);
-		return -ENOMEM;
-	}
-	rc = meta_read_raw(r, buf);
+	rc = devmem_area_read(r, &a);
 	if (rc == 0) {
-		meta_classify(buf, m);
+		meta_classify(&a, m);
 		dbg(r->ctx, "%s: metadata %s, slot seq %llu/%llu\n", r->devname,
 		    state_name(m->state),
 		    (unsigned long long)m->rep.slot_seq[0],
@@ -96,7 +151,7 @@ int devmem_meta_read(struct devmem_region *r, struct devmem_meta *m)
 			r->meta_warned = true;
 		}
 	}
-	free(buf);
+	devmem_area_free(&a);
 	return rc;
 }
 
@@ -169,27 +224,62 @@ int devmem_meta_flush(struct devmem_region *r)
  * update lock), following the update protocol. On success @m describes
  * what is now on media. The caller holds the update lock.
  */
+/* Write what the anchor of 2.x layout @l says, as one page, and flush. */
+static int anchor_write(struct devmem_region *r, const struct dm_layout *l)
+{
+	unsigned char *page = malloc(DM_ANCHOR_SIZE);
+	int rc = -ENOMEM;
+
+	if (!page) {
+		err(r->ctx, "%s: out of memory for the anchor\n", r->devname);
+		return rc;
+	}
+	dm_anchor_encode(l, page);
+	rc = devmem_kern_meta_write(r->ctx, r->id, 0, page, DM_ANCHOR_SIZE);
+	if (rc == 0)
+		rc = devmem_meta_flush(r);
+	if (rc < 0)
+		err(r->ctx, "%s: writing the anchor failed: %s\n", r->devname,
+		    strerror(-rc));
+	free(page);
+	return rc;
+}
+
+/* Does @next need its anchor (re)written after its slots? Yes unless a
+ * valid anchor names these slots already and both its copies are good. */
+static bool anchor_needed(const struct devmem_meta *m,
+			  const struct dm_layout *next)
+{
+	if (next->major == DM_FMT_MAJOR_V1)
+		return false;
+	return m->state != DM_META_VALID || !m->rep.anchored ||
+	       m->rep.slots_offset != next->slots_offset ||
+	       m->rep.anchor_err[0] || m->rep.anchor_err[1];
+}
+
 int devmem_meta_update(struct devmem_region *r, struct devmem_meta *m,
 		       const struct dm_layout *next)
 {
 	unsigned int order[DM_NR_SLOTS];
 	struct devmem_meta *tmp = NULL;
-	unsigned char *slot = NULL, *buf = NULL;
-	uint64_t seq = meta_cur_seq(m) + 1;
+	struct devmem_area a = {0};
+	unsigned char *slot = NULL;
+	uint64_t seq = meta_cur_seq(m) + 1, base;
 	unsigned int k;
 	int rc = -ENOMEM;
 
 	slot = calloc(1, DM_SLOT_SIZE);
-	buf = malloc(DM_META_SIZE);
 	tmp = devmem_meta_new(r->ctx);
-	if (!slot || !buf || !tmp) {
+	if (!slot || !tmp) {
 		err(r->ctx, "%s: out of memory for a metadata update\n",
 		    r->devname);
 		goto out;
 	}
 	tmp->layout = *next;
 	tmp->layout.seq = seq;
+	base = next->major == DM_FMT_MAJOR_V1 ? 0 : next->slots_offset;
 	dm_slot_encode(&tmp->layout, slot);
+	/* new slots (a claim) hold nothing yet: any order will do */
 	dm_meta_write_order(&m->rep, order);
 	for (k = 0; k < DM_NR_SLOTS; k++) {
 		if (order[k] >= DM_NR_SLOTS) {
@@ -198,9 +288,9 @@ int devmem_meta_update(struct devmem_region *r, struct devmem_meta *m,
 			rc = -EINVAL;
 			goto out;
 		}
-		rc = devmem_kern_meta_write(r->ctx, r->id,
-					    (uint64_t)order[k] * DM_SLOT_SIZE,
-					    slot, DM_SLOT_SIZE);
+		rc = devmem_kern_meta_write(
+			r->ctx, r->id, base + (uint64_t)order[k] * DM_SLOT_SIZE,
+			slot, DM_SLOT_SIZE);
 		if (rc == 0)
 			rc = devmem_meta_flush(r);
 		if (rc < 0) {
@@ -212,14 +302,22 @@ int devmem_meta_update(struct devmem_region *r, struct devmem_meta *m,
 			goto out;
 		}
 	}
-	rc = meta_read_raw(r, buf);
+	if (anchor_needed(m, next)) {
+		rc = anchor_write(r, next);
+		if (rc < 0)
+			goto out;
+	}
+	rc = devmem_area_read(r, &a);
 	if (rc < 0)
 		goto out;
-	rc = meta_verify(r, buf, slot, seq, &tmp->layout);
+	rc = meta_verify(r, devmem_area_slots(&a), slot, seq, &tmp->layout);
 	if (rc < 0)
 		goto out;
-	meta_classify(buf, m);
-	if (m->state != DM_META_VALID || m->layout.seq != seq) {
+	meta_classify(&a, m);
+	if (m->state != DM_META_VALID || m->layout.seq != seq ||
+	    (next->major != DM_FMT_MAJOR_V1 &&
+	     (!m->rep.anchored || m->rep.anchor_err[0] ||
+	      m->rep.anchor_err[1]))) {
 		err(r->ctx,
 		    "%s: metadata does not inspect as generation %llu "
 		    "after the update\n",
@@ -231,8 +329,8 @@ int devmem_meta_update(struct devmem_region *r, struct devmem_meta *m,
 	    (unsigned long long)seq);
 	r->meta_warned = false; /* both copies are good now */
 out:
+	devmem_area_free(&a);
 	free(tmp);
-	free(buf);
 	free(slot);
 	return rc;
 }

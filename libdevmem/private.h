@@ -127,6 +127,16 @@ struct devmem_meta {
 	struct dm_layout layout; /* newest valid copy when state == VALID */
 };
 struct devmem_meta *devmem_meta_new(struct devmem_ctx *ctx);
+/* the metadata as read: DM_HEAD_SIZE bytes at offset 0, and the
+ * DM_META_SIZE bytes of slots a 2.x anchor names (NULL otherwise) */
+struct devmem_area {
+	unsigned char *head;
+	unsigned char *slots;
+	uint64_t slots_offset;
+};
+int devmem_area_read(struct devmem_region *region, struct devmem_area *a);
+const unsigned char *devmem_area_slots(const struct devmem_area *a);
+void devmem_area_free(struct devmem_area *a);
 int devmem_meta_read(struct devmem_region *region, struct devmem_meta *m);
 int devmem_meta_update(struct devmem_region *region, struct devmem_meta *m,
 		       const struct dm_layout *next);

@@ -374,6 +374,22 @@ int devmem_region_get_uuid(struct devmem_region *region, unsigned char uu[16])
 }
 
 /**
+ * devmem_region_get_layout_version - the on-media format of the layout
+ * @region: region
+ *
+ * Returns major << 16 | minor (0x20000 for 2.0, 0x10000 for a 1.0 layout,
+ * which is read and updated in place), or -ENODATA when the region is not
+ * claimed or holds no valid devmem layout.
+ */
+int devmem_region_get_layout_version(struct devmem_region *region)
+{
+	if (!region || !region->claimed || region->meta_state != DM_META_VALID)
+		return -ENODATA;
+	return (int)(region->layout->major << 16 |
+		     (region->layout->minor & 0xffff));
+}
+
+/**
  * devmem_region_get_nr_namespaces - namespaces in the region's layout
  * @region: region
  *
@@ -687,6 +703,44 @@ static unsigned int layout_count(const struct dm_layout *l)
 	return n;
 }
 
+/*
+ * The new slots go at the start of the tail guard: it must hold nothing
+ * but zeros or devmem slots, unless forced.
+ */
+static int region_slots_free(struct devmem_region *r, uint64_t off, bool force)
+{
+	unsigned char *buf = malloc(DM_META_SIZE);
+	size_t at;
+	int rc;
+
+	if (!buf)
+		return -ENOMEM;
+	rc = devmem_kern_meta_read(r->ctx, r->id, off, buf, DM_META_SIZE);
+	if (rc < 0) {
+		err(r->ctx, "%s: cannot read offset 0x%llx: %s\n", r->devname,
+		    (unsigned long long)off, strerror(-rc));
+		goto out;
+	}
+	at = dm_slots_reusable(buf);
+	if (at == DM_META_SIZE)
+		goto out;
+	if (force) {
+		info(r->ctx,
+		     "%s: --force: overwriting non-zero data at offset 0x%llx "
+		     "with the metadata slots\n",
+		     r->devname, (unsigned long long)(off + at));
+		goto out;
+	}
+	err(r->ctx,
+	    "%s: found non-zero data at offset 0x%llx, where the metadata "
+	    "slots go; use --force to overwrite it\n",
+	    r->devname, (unsigned long long)(off + at));
+	rc = -EMEDIUMTYPE;
+out:
+	free(buf);
+	return rc;
+}
+
 /* claim step 5: a new, empty layout, unless the media holds something */
 static int region_init_layout(struct devmem_region *r, bool force)
 {
@@ -748,6 +802,9 @@ static int region_init_layout(struct devmem_region *r, bool force)
 	}
 	uuid_generate(uu);
 	dm_layout_init(next, uu, r->size);
+	rc = region_slots_free(r, next->slots_offset, force);
+	if (rc < 0)
+		goto out;
 	next->dax_region = (uint32_t)(DEVMEM_DAX_REGION_BASE + r->id);
 	rc = devmem_meta_update(r, m, next);
 	if (rc == 0)

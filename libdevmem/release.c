@@ -7,11 +7,14 @@
  * enabled again so the stock nvdimm stack (a raw /dev/pmemN on a
  * label-less DIMM) has it back.
  *
- * Erase order: the slot that does not hold the newest copy is zeroed
- * first (dm_meta_write_order(), as for an update), then the newest one. A
- * torn erase so never leaves an older generation as the only valid copy:
- * either the newest (empty) layout is still readable (assemble claims the
- * region again, with no namespace; release again), or no slot is valid.
+ * Erase order, 2.x: the rest of the head (what map=dev namespaces' memmap
+ * left there), then the anchor page (the commit point: a cut inside it
+ * reads as blank), then the slots it named. 1.x: the slot that does not
+ * hold the newest copy first (dm_meta_write_order(), as for an update),
+ * then the newest one. A torn erase so never leaves an older generation as
+ * the only valid copy: either the newest (empty) layout is still readable
+ * (assemble claims the region again, with no namespace; release again), or
+ * the region reads as blank.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -62,46 +65,77 @@ static int release_namespaces(struct devmem_region *r, bool force)
 	return 0;
 }
 
+/* Zero [@off, @off + @len) of the region and flush it. */
+static int erase(struct devmem_region *r, const unsigned char *zero,
+		 uint64_t off, uint64_t len)
+{
+	int rc = devmem_kern_meta_write(r->ctx, r->id, off, zero, len);
+
+	if (rc == 0) /* durable before the next piece is erased */
+		rc = devmem_meta_flush(r);
+	if (rc < 0)
+		err(r->ctx, "%s: erasing the metadata at 0x%llx failed: %s\n",
+		    r->devname, (unsigned long long)off, strerror(-rc));
+	return rc;
+}
+
+static int erased(struct devmem_region *r, const unsigned char *buf,
+		  uint64_t off)
+{
+	for (size_t k = 0; k < DM_META_SIZE; k++) {
+		if (buf[k]) {
+			err(r->ctx,
+			    "%s: the metadata is not zero after the erase "
+			    "(offset 0x%llx)\n",
+			    r->devname, (unsigned long long)(off + k));
+			return -EIO;
+		}
+	}
+	return 0;
+}
+
 static int release_erase(struct devmem_region *r, const struct devmem_meta *m)
 {
 	unsigned int order[DM_NR_SLOTS], k;
 	unsigned char *zero, *buf;
+	uint64_t base = 0;
 	int rc = -ENOMEM;
 
-	zero = calloc(1, DM_SLOT_SIZE);
+	zero = calloc(1, DM_META_SIZE);
 	buf = malloc(DM_META_SIZE);
 	if (!zero || !buf)
 		goto out;
+	if (m->rep.anchored) {
+		base = m->rep.slots_offset;
+		rc = erase(r, zero, DM_ANCHOR_SIZE,
+			   DM_HEAD_SIZE - DM_ANCHOR_SIZE);
+		if (rc == 0)
+			rc = erase(r, zero, 0, DM_ANCHOR_SIZE);
+		if (rc < 0)
+			goto out;
+	}
 	dm_meta_write_order(&m->rep, order);
 	for (k = 0; k < DM_NR_SLOTS; k++) {
-		rc = devmem_kern_meta_write(r->ctx, r->id,
-					    (uint64_t)order[k] * DM_SLOT_SIZE,
-					    zero, DM_SLOT_SIZE);
-		if (rc == 0) /* durable before the next slot is erased */
-			rc = devmem_meta_flush(r);
+		rc = erase(r, zero, base + (uint64_t)order[k] * DM_SLOT_SIZE,
+			   DM_SLOT_SIZE);
+		if (rc < 0)
+			goto out;
+	}
+	for (k = 0; k < (base ? 2u : 1u); k++) {
+		uint64_t off = k ? base : 0;
+
+		rc = devmem_kern_meta_read(r->ctx, r->id, off, buf,
+					   DM_META_SIZE);
 		if (rc < 0) {
-			err(r->ctx, "%s: erasing metadata slot %u failed: %s\n",
-			    r->devname, order[k], strerror(-rc));
+			err(r->ctx, "%s: cannot read the metadata back: %s\n",
+			    r->devname, strerror(-rc));
 			goto out;
 		}
-	}
-	rc = devmem_kern_meta_read(r->ctx, r->id, 0, buf, DM_META_SIZE);
-	if (rc < 0) {
-		err(r->ctx, "%s: cannot read the metadata area back: %s\n",
-		    r->devname, strerror(-rc));
-		goto out;
-	}
-	for (k = 0; k < DM_META_SIZE; k++) {
-		if (buf[k]) {
-			err(r->ctx,
-			    "%s: the metadata area is not zero after the "
-			    "erase (offset 0x%x)\n",
-			    r->devname, k);
-			rc = -EIO;
+		rc = erased(r, buf, off);
+		if (rc < 0)
 			goto out;
-		}
 	}
-	dbg(r->ctx, "%s: metadata area erased\n", r->devname);
+	dbg(r->ctx, "%s: metadata erased\n", r->devname);
 out:
 	free(buf);
 	free(zero);

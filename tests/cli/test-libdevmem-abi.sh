@@ -1,6 +1,6 @@
 #!/bin/bash
 # libdevmem as a shared library: it exports exactly the symbols of
-# libdevmem.sym, each under its node (LIBDEVMEM_1, LIBDEVMEM_1.1), its public header compiles as C and C++,
+# libdevmem.sym, each under its node (LIBDEVMEM_1, LIBDEVMEM_1.1, LIBDEVMEM_1.2), its public header compiles as C and C++,
 # and the example program in docs/ builds against libdevmem.so and runs.
 set -E -o pipefail
 trap 'echo "FAIL: ${BASH_SOURCE[0]##*/}:$LINENO: $BASH_COMMAND" >&2; exit 1' ERR
@@ -18,6 +18,7 @@ awk '/^LIBDEVMEM_[0-9.]* *{/ { node = $1 }
 nm -D --defined-only "$so" | awk '$2 == "T" { print $3 }' | sort >"$work/got"
 [ -s "$work/want" ]
 grep -q '@@LIBDEVMEM_1.1$' "$work/want" || { echo "FAIL: no LIBDEVMEM_1.1 node"; exit 1; }
+grep -q '@@LIBDEVMEM_1.2$' "$work/want" || { echo "FAIL: no LIBDEVMEM_1.2 node"; exit 1; }
 grep -v '@@LIBDEVMEM_[0-9.]*$' "$work/got" && { echo "FAIL: unversioned exports above"; exit 1; }
 diff -u "$work/want" "$work/got"
 

@@ -36,6 +36,8 @@ static inline void fuzz_fill_layout(struct dm_layout *l, const uint8_t *d,
 
 static inline void fuzz_verify_base(const struct dm_layout *l, uint64_t b)
 {
+	uint64_t head = dm_layout_head(l);
+
 	for (unsigned int i = 0; i < DM_NS_MAX; i++) {
 		const struct dm_ns *a = &l->ns[i];
 		uint64_t s, e, ds = b + a->offset;
@@ -43,15 +45,21 @@ static inline void fuzz_verify_base(const struct dm_layout *l, uint64_t b)
 		if (!(a->flags & DM_NS_FLAG_VALID))
 			continue;
 		dm_pgmap_range(b, a, &s, &e);
-		/* P may cover the metadata pages (docs/format.md, rule 3),
-		 * except for a map=dev namespace that takes memmap blocks
-		 * from its altmap (rule 4) */
+		/* P may cover the metadata pages at the head (docs/format.md,
+		 * rule 3), except for a map=dev namespace that takes memmap
+		 * blocks from its altmap (rule 4); the data and the memmap
+		 * stay off the 2.x slots */
 		if (s % DM_SUBSECTION || e % DM_SUBSECTION || s > ds ||
-		    e < ds + a->size || s < b || ds < b + DM_META_SIZE ||
+		    e < ds + a->size || s < b || ds < b + head ||
 		    e > b + l->region_size)
 			abort();
 		if (a->map == DM_MAP_DEV && dm_altmap_need(s, e) &&
-		    (dm_altmap_need(s, e) > ds - s || s < b + DM_META_SIZE))
+		    (dm_altmap_need(s, e) > ds - s || s < b + head))
+			abort();
+		if (l->major == DM_FMT_MAJOR &&
+		    b + l->slots_offset < ds + a->size &&
+		    (a->map == DM_MAP_DEV ? s : ds) <
+			    b + l->slots_offset + DM_META_SIZE)
 			abort();
 		for (unsigned int j = 0; j < i; j++) {
 			uint64_t s2, e2;

@@ -133,11 +133,27 @@ static void meta_seeds(void)
 	/* future major version in both slots (re-sealed) */
 	slot(0, &a);
 	slot(1, &a);
-	meta[16] = 2;
-	meta[DM_SLOT_SIZE + 16] = 2;
+	meta[16] = 3;
+	meta[DM_SLOT_SIZE + 16] = 3;
 	reseal(0);
 	reseal(1);
-	put(t, "major-2", meta, sizeof(meta));
+	put(t, "major-3", meta, sizeof(meta));
+
+	/* a 1.0 layout, as the first release wrote it (slots at 0) */
+	a.major = DM_FMT_MAJOR_V1;
+	a.slots_offset = 0;
+	slot(0, &a);
+	slot(1, &a);
+	put(t, "v1-valid", meta, sizeof(meta));
+	a.major = DM_FMT_MAJOR;
+	a.slots_offset = REGION - 0x1ff000;
+
+	/* a 2.0 anchor over zeros (the head of a 2.x region) */
+	memset(meta, 0, sizeof(meta));
+	dm_anchor_encode(&a, meta);
+	put(t, "anchor-head", meta, sizeof(meta));
+	meta[0x810] ^= 0x01; /* copy 1 damaged */
+	put(t, "anchor-copy1-bad", meta, sizeof(meta));
 
 	/* ns1 overlaps ns0; ns1 past the end of the region (re-sealed) */
 	slot(0, &a);

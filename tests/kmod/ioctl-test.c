@@ -148,7 +148,7 @@ int main(int argc, char **argv)
 	struct devmem_region_arg ra;
 	struct devmem_ns_arg na;
 	uint64_t phys, size, id = 0, id2;
-	static unsigned char buf[DEVMEM_META_SIZE], back[DEVMEM_META_SIZE];
+	static unsigned char buf[DEVMEM_META_IO_MAX], back[DEVMEM_META_IO_MAX];
 	char node[64];
 	const char *mode = NULL;
 	struct stat st;
@@ -174,7 +174,7 @@ int main(int argc, char **argv)
 
 	/* 1. version handshake */
 	expect("version", dm_ioctl(fd, DEVMEM_IOC_VERSION, &v), 0);
-	expect("version abi is 2", (int)v.abi, 2);
+	expect("version abi is 3", (int)v.abi, 3);
 	expect("unknown ioctl is ENOTTY", dm_ioctl(fd, _IO(0xDE, 0x7f), &v),
 	       -ENOTTY);
 
@@ -227,7 +227,7 @@ int main(int argc, char **argv)
 	expect("info of unclaimed id",
 	       dm_ioctl(fd, DEVMEM_IOC_REGION_INFO, &ra), -ENOENT);
 
-	/* 5. metadata window */
+	/* 5. metadata I/O, anywhere in the region */
 	for (size_t i = 0; i < sizeof(buf); i++)
 		buf[i] = (unsigned char)(i * 7);
 	expect("meta write",
@@ -236,8 +236,21 @@ int main(int argc, char **argv)
 	       meta_io(fd, id, DEVMEM_IOC_META_READ, 0, sizeof(back), back), 0);
 	expect("meta bytes read back equal",
 	       memcmp(buf, back, sizeof(buf)) == 0, 1);
-	expect("meta write past window",
-	       meta_io(fd, id, DEVMEM_IOC_META_WRITE, DEVMEM_META_SIZE - 8, 16,
+	expect("meta write past the region end",
+	       meta_io(fd, id, DEVMEM_IOC_META_WRITE, size - 8, 16, buf),
+	       -EINVAL);
+	expect("meta write at the region's tail",
+	       meta_io(fd, id, DEVMEM_IOC_META_WRITE, size - sizeof(buf),
+		       sizeof(buf), buf),
+	       0);
+	expect("meta read at the region's tail",
+	       meta_io(fd, id, DEVMEM_IOC_META_READ, size - sizeof(back),
+		       sizeof(back), back),
+	       0);
+	expect("tail bytes read back equal",
+	       memcmp(buf, back, sizeof(buf)) == 0, 1);
+	expect("meta read longer than DEVMEM_META_IO_MAX",
+	       meta_io(fd, id, DEVMEM_IOC_META_READ, 0, DEVMEM_META_IO_MAX + 1,
 		       buf),
 	       -EINVAL);
 	expect("meta read huge length",
@@ -248,12 +261,16 @@ int main(int argc, char **argv)
 	memset(buf, 0, sizeof(buf));
 	expect("meta zeroed",
 	       meta_io(fd, id, DEVMEM_IOC_META_WRITE, 0, sizeof(buf), buf), 0);
+	expect("tail zeroed",
+	       meta_io(fd, id, DEVMEM_IOC_META_WRITE, size - sizeof(buf),
+		       sizeof(buf), buf),
+	       0);
 
 	/* 6. hostile namespace maps */
 	na = (struct devmem_ns_arg){.id = id,
 				    .index = 0,
-				    .resv_offset = DEVMEM_META_SIZE,
-				    .offset = DEVMEM_META_SIZE + 3 * SZ_2M,
+				    .resv_offset = DEVMEM_META_IO_MAX,
+				    .offset = DEVMEM_META_IO_MAX + 3 * SZ_2M,
 				    .size = 64 * SZ_2M,
 				    .align = 4096,
 				    .map = DEVMEM_MAP_MEM};
@@ -270,8 +287,8 @@ int main(int argc, char **argv)
 		expect("unaligned offset", ns_map(fd, &bad), -EINVAL);
 		bad = na;
 		bad.resv_offset = 0;
-		bad.offset = DEVMEM_META_SIZE / 2;
-		expect("data over metadata", ns_map(fd, &bad), -ERANGE);
+		bad.offset = 0;
+		expect("data over the anchor page", ns_map(fd, &bad), -ERANGE);
 		bad = na;
 		bad.size = size;
 		expect("data past region end", ns_map(fd, &bad), -ERANGE);
@@ -310,6 +327,17 @@ int main(int argc, char **argv)
 	       (unsigned long long)na.size);
 	expect("dax read back", dax_rw(node, na.size), 0);
 	expect("map ns0 again", ns_map(fd, &na), -EEXIST);
+	expect("meta write into mapped data",
+	       meta_io(fd, id, DEVMEM_IOC_META_WRITE,
+		       na.offset + na.size - 4096, 4096, buf),
+	       -EBUSY);
+	expect("meta read of mapped data",
+	       meta_io(fd, id, DEVMEM_IOC_META_READ, na.offset, 64, back),
+	       -EBUSY);
+	expect("meta write in the front pad of a map=mem namespace",
+	       meta_io(fd, id, DEVMEM_IOC_META_WRITE, na.resv_offset, 4096,
+		       buf),
+	       0);
 	{
 		struct devmem_ns_arg clash = na;
 
@@ -333,6 +361,10 @@ int main(int argc, char **argv)
 		dev.size = size - dev.offset - SZ_2M;
 		dev.size &= ~(SZ_2M - 1);
 		expect("map ns1 (dev, 2M)", ns_map(fd, &dev), 0);
+		expect("meta write into the memmap of a map=dev namespace",
+		       meta_io(fd, id, DEVMEM_IOC_META_WRITE,
+			       dev.pgmap_start - phys, 4096, buf),
+		       -EBUSY);
 		printf("     align_effective %#llx\n",
 		       (unsigned long long)dev.align_effective);
 		snprintf(node, sizeof(node), "/dev/dax%llu.%llu",
@@ -367,9 +399,10 @@ int main(int argc, char **argv)
 	expect("dax node gone", stat(node, &st), -1);
 
 	/*
-	 * 10. the first reservation may start at 0, over the metadata: a
-	 * map=dev namespace's altmap must then skip the metadata pages
-	 * (altmap reserve) when the pgmap covers them (a 2 MiB-aligned base).
+	 * 10. the first reservation may start at 0, over the anchor page: a
+	 * map=dev namespace's altmap must then skip that page (altmap
+	 * reserve) when the pgmap covers it (a 2 MiB-aligned base), and the
+	 * anchor stays writable while the namespace is mapped.
 	 */
 	{
 		struct devmem_ns_arg head = na;
@@ -386,7 +419,11 @@ int main(int argc, char **argv)
 		       meta_io(fd, id, DEVMEM_IOC_META_WRITE, 0, sizeof(buf),
 			       buf),
 		       0);
-		expect("map dev ns over the metadata", ns_map(fd, &head), 0);
+		expect("map dev ns over the anchor", ns_map(fd, &head), 0);
+		expect("anchor write while mapped",
+		       meta_io(fd, id, DEVMEM_IOC_META_WRITE, 0,
+			       DEVMEM_ANCHOR_SIZE, buf),
+		       0);
 		printf("     pgmap [%#llx-%#llx) region at %#llx\n",
 		       (unsigned long long)head.pgmap_start,
 		       (unsigned long long)head.pgmap_end,
@@ -400,8 +437,8 @@ int main(int argc, char **argv)
 		       meta_io(fd, id, DEVMEM_IOC_META_READ, 0, sizeof(back),
 			       back),
 		       0);
-		expect("metadata untouched by memmap and data",
-		       memcmp(buf, back, sizeof(buf)) == 0, 1);
+		expect("anchor untouched by memmap and data",
+		       memcmp(buf, back, DEVMEM_ANCHOR_SIZE) == 0, 1);
 	}
 	expect("release", release(fd, id), 0);
 	expect("release again", release(fd, id), -ENOENT);

@@ -174,14 +174,14 @@ static void test_byte_layout(void **state)
 	uint64_t csum;
 
 	(void)state;
-	assert_int_equal(DM_META_SIZE, 0x20000); /* == DEVMEM_META_SIZE */
+	assert_int_equal(DM_META_SIZE, 0x20000); /* == DEVMEM_META_IO_MAX */
 	assert_int_equal(DM_NS_MAX, 480);
 	make_layout(l, 3, 0x0102030405060708ull);
 	memset(l->ns[1].name, 0, sizeof(l->ns[1].name)); /* free: ignored */
 	dm_slot_encode(l, s);
 
 	assert_memory_equal(s, magic, 16);
-	assert_int_equal(rd32(s + 16), 1);
+	assert_int_equal(rd32(s + 16), 2);
 	assert_int_equal(rd32(s + 20), 0);
 	assert_int_equal(s[24], 0x08); /* little-endian */
 	assert_int_equal(rd64(s + 24), 0x0102030405060708ull);
@@ -194,7 +194,8 @@ static void test_byte_layout(void **state)
 	assert_int_equal(rd32(s + 80), DM_NS_MAX / 3);
 	assert_int_equal(rd32(s + 84), 0);
 	assert_int_equal(rd32(s + 88), l->dax_region);
-	for (size_t i = 92; i < 4096; i++)
+	assert_int_equal(rd64(s + 92), l->slots_offset);
+	for (size_t i = 100; i < 4096; i++)
 		assert_int_equal(s[i], 0);
 	csum = rd64(s + 32);
 	wr64(s + 32, 0);
@@ -238,7 +239,12 @@ static const struct corruption corruptions[] = {
 	{"magic", 0, 1, 'd', -ENOENT, "no devmem magic", 1},
 	{"magic tail", 15, 1, 'X', -ENOENT, "no devmem magic", 1},
 	{"major 7", 16, 4, 7, -EPROTONOSUPPORT,
-	 "layout version 7.0 is not supported (this library reads 1.x)", 1},
+	 "layout version 7.0 is not supported (this library reads 1.x and "
+	 "2.x)",
+	 1},
+	{"slots offset 0", 92, 8, 0, -ERANGE, "slots offset 0x0 is not", 1},
+	{"slots offset beyond", 92, 8, 0x3fff0000, -ERANGE,
+	 "slots offset 0x3fff0000", 1},
 	{"major 0", 16, 4, 0, -EPROTONOSUPPORT, "layout version 0.0", 1},
 	{"seq 0", 24, 8, 0, -ERANGE, "generation is 0", 1},
 	{"checksum", 32, 8, 0x1234, -EBADMSG,
@@ -303,7 +309,7 @@ static void test_header_corruption(void **state)
 	free(s);
 }
 
-/* Any minor of major 1 reads; reserved bytes are ignored; free entries'
+/* Any minor of major 2 reads; reserved bytes are ignored; free entries'
  * contents are ignored; unknown flag bits are dropped. */
 static void test_minor_compat(void **state)
 {
@@ -321,7 +327,7 @@ static void test_minor_compat(void **state)
 	s[4096 + 128 * 7 + 3] = 0xcc;	   /* junk in a free entry */
 	reseal(s);
 	assert_int_equal(dm_slot_decode(s, d, why, sizeof(why)), 0);
-	assert_int_equal(d->major, 1);
+	assert_int_equal(d->major, 2);
 	assert_int_equal(d->minor, 9);
 	assert_int_equal(d->ns[0].flags, DM_NS_FLAG_VALID);
 	assert_int_equal(d->ns[7].flags, 0);
@@ -569,9 +575,11 @@ static void test_inspect_torn_empty(void **state)
 	l->seq = 1;
 	l->dax_region = 100;
 	dm_slot_encode(l, full);
-	/* the last non-zero byte of the header is dax_region's first */
+	/* the last non-zero bytes of the header: dax_region's first, and the
+	 * slots offset */
 	for (size_t i = 89; i < DM_SLOT_SIZE; i++)
-		assert_int_equal(full[i], 0);
+		if (i < 92 || i >= 100)
+			assert_int_equal(full[i], 0);
 	for (unsigned int k = 0; k < DM_NR_SLOTS; k++) {
 		for (size_t c = 0; c < sizeof(cuts) / sizeof(cuts[0]); c++) {
 			size_t cut = cuts[c];
@@ -606,11 +614,11 @@ static void test_inspect_torn_empty(void **state)
 			 DM_META_CORRUPT);
 	/* a header of another major, the other slot blank */
 	memset(m + DM_SLOT_SIZE + DM_HDR_SIZE, 0, 64);
-	wr32(m + DM_SLOT_SIZE + 16, 2);
+	wr32(m + DM_SLOT_SIZE + 16, 3);
 	assert_int_equal(dm_meta_inspect(m, META_LEN, NULL, &rep),
 			 DM_META_UNSUPPORTED);
 	/* a torn header while the other slot holds something */
-	wr32(m + DM_SLOT_SIZE + 16, 1);
+	wr32(m + DM_SLOT_SIZE + 16, 2);
 	m[4096 * 3] = 1;
 	assert_int_equal(dm_meta_inspect(m, META_LEN, NULL, &rep),
 			 DM_META_CORRUPT);
@@ -625,7 +633,7 @@ static void test_inspect_unsupported(void **state)
 	uint8_t *m = make_meta(2, 3);
 
 	(void)state;
-	wr32(m + DM_SLOT_SIZE + 16, 2);
+	wr32(m + DM_SLOT_SIZE + 16, 3);
 	/* one future slot and one valid: the valid one is used */
 	assert_int_equal(dm_meta_inspect(m, META_LEN, NULL, &rep),
 			 DM_META_VALID);
@@ -636,7 +644,8 @@ static void test_inspect_unsupported(void **state)
 			 DM_META_UNSUPPORTED);
 	print_message("%s\n", rep.why);
 	assert_string_equal(rep.why, "slot 0: layout version 7.0 is not "
-				     "supported (this library reads 1.x)");
+				     "supported (this library reads 1.x and "
+				     "2.x)");
 	free(m);
 }
 
@@ -783,6 +792,220 @@ static void test_write_order_states(void **state)
 #define FOREIGN(i)                                                             \
 	cmocka_unit_test_prestate(test_inspect_foreign, (void *)&foreigns[i])
 
+/* A 2.x region as it is on media: head (anchor) and tail (slots). */
+struct area {
+	uint8_t *head, *slots;
+	struct dm_layout *l;
+};
+
+static void make_area(struct area *a)
+{
+	a->l = xmalloc(sizeof(*a->l));
+	make_small(a->l); /* 2.0, slots at 1 GiB - GUARD */
+	a->head = xmalloc(DM_HEAD_SIZE);
+	a->slots = make_meta(3, 2);
+	dm_anchor_encode(a->l, a->head);
+}
+
+static void free_area(struct area *a)
+{
+	free(a->head);
+	free(a->slots);
+	free(a->l);
+}
+
+static enum dm_meta_state area_state(const struct area *a,
+				     struct dm_meta_report *rep)
+{
+	uint64_t off = 0;
+	int located = dm_area_locate(a->head, DM_HEAD_SIZE, &off);
+
+	if (located)
+		assert_int_equal(off, a->l->slots_offset);
+	return dm_area_inspect(a->head, DM_HEAD_SIZE, located ? a->slots : NULL,
+			       NULL, rep);
+}
+
+/* The anchor's bytes, read back independently of the decoder. */
+static void test_anchor_layout(void **state)
+{
+	static const uint8_t magic[16] = "DEVMEM_REGION\0\0";
+	struct area a;
+
+	(void)state;
+	make_area(&a);
+	assert_int_equal(a.l->slots_offset, 0x40000000 - 0x1ff000);
+	for (unsigned int c = 0; c < 2; c++) {
+		uint8_t *p = a.head + c * DM_ANCHOR_COPY;
+
+		assert_memory_equal(p, magic, 16);
+		assert_int_equal(rd32(p + 16), 2);
+		assert_int_equal(rd32(p + 20), 0);
+		assert_memory_equal(p + 32, "ANCHOR\0\0", 8);
+		assert_memory_equal(p + 40, a.l->region_uuid, 16);
+		assert_int_equal(rd64(p + 56), a.l->slots_offset);
+		assert_int_equal(rd32(p + 64), 65536);
+		assert_int_equal(rd32(p + 68), 2);
+		assert_int_equal(rd32(p + 72), 2048);
+		assert_int_equal(rd32(p + 76), 0);
+		for (size_t i = 80; i < DM_ANCHOR_COPY; i++)
+			assert_int_equal(p[i], 0);
+		uint64_t csum = rd64(p + 24);
+
+		wr64(p + 24, 0);
+		assert_int_equal(csum, ref_fletcher64(p, DM_ANCHOR_COPY));
+		wr64(p + 24, csum);
+	}
+	for (size_t i = DM_ANCHOR_SIZE; i < DM_HEAD_SIZE; i++)
+		assert_int_equal(a.head[i], 0);
+	free_area(&a);
+}
+
+static void test_area_inspect(void **state)
+{
+	struct dm_meta_report rep;
+	struct dm_layout *cur = xmalloc(sizeof(*cur));
+	struct area a;
+
+	(void)state;
+	make_area(&a);
+	assert_int_equal(
+		dm_area_inspect(a.head, DM_HEAD_SIZE, a.slots, cur, &rep),
+		DM_META_VALID);
+	assert_true(rep.anchored);
+	assert_int_equal(rep.slots_offset, a.l->slots_offset);
+	assert_int_equal(cur->seq, 3);
+	assert_int_equal(cur->major, 2);
+
+	/* one anchor copy damaged: the other one is used, and it is noted */
+	a.head[100] = 0x55;
+	assert_int_equal(area_state(&a, &rep), DM_META_VALID);
+	assert_int_equal(rep.anchor_err[0], -EBADMSG);
+	assert_int_equal(rep.anchor_err[1], 0);
+	/* both damaged: the slots are not known */
+	a.head[DM_ANCHOR_COPY + 24] ^= 1;
+	assert_int_equal(area_state(&a, &rep), DM_META_CORRUPT);
+	print_message("%s\n", rep.why);
+	assert_non_null(strstr(rep.why, "no valid anchor copy; copy 0: "
+					"checksum"));
+	dm_anchor_encode(a.l, a.head);
+
+	/* slots of another layout (UUID) under this anchor */
+	a.head[40] ^= 1;
+	a.head[DM_ANCHOR_COPY + 40] ^= 1;
+	for (unsigned int c = 0; c < 2; c++) {
+		uint8_t *p = a.head + c * DM_ANCHOR_COPY;
+
+		wr64(p + 24, 0);
+		wr64(p + 24, ref_fletcher64(p, DM_ANCHOR_COPY));
+	}
+	assert_int_equal(area_state(&a, &rep), DM_META_CORRUPT);
+	assert_int_equal(rep.slot_err[0], -ERANGE);
+	print_message("%s\n", rep.why);
+	assert_non_null(strstr(rep.why, "region UUID is not the anchor's"));
+	dm_anchor_encode(a.l, a.head);
+
+	/* blank slots under a valid anchor: corrupt, not blank */
+	memset(a.slots, 0, META_LEN);
+	assert_int_equal(area_state(&a, &rep), DM_META_CORRUPT);
+	assert_non_null(strstr(rep.why, "no devmem copy is there"));
+	/* the slots were not read (past the region's end) */
+	assert_int_equal(
+		dm_area_inspect(a.head, DM_HEAD_SIZE, NULL, NULL, &rep),
+		DM_META_CORRUPT);
+
+	/* a later major in the anchor */
+	wr32(a.head + 16, 3);
+	wr32(a.head + DM_ANCHOR_COPY + 16, 3);
+	assert_int_equal(area_state(&a, &rep), DM_META_UNSUPPORTED);
+	assert_non_null(strstr(rep.why, "anchor: layout version 3.0"));
+
+	/* no anchor: a 1.x head is read as before; 2.x slots there are not */
+	memset(a.head, 0, DM_HEAD_SIZE);
+	a.l->major = DM_FMT_MAJOR_V1;
+	a.l->seq = 4;
+	dm_slot_encode(a.l, a.head + DM_SLOT_SIZE);
+	assert_int_equal(dm_area_inspect(a.head, DM_HEAD_SIZE, NULL, cur, &rep),
+			 DM_META_VALID);
+	assert_false(rep.anchored);
+	assert_int_equal(cur->major, 1);
+	assert_int_equal(cur->slots_offset, 0);
+	assert_int_equal(dm_layout_head(cur), DM_META_SIZE);
+	a.l->major = DM_FMT_MAJOR;
+	dm_slot_encode(a.l, a.head + DM_SLOT_SIZE);
+	assert_int_equal(
+		dm_area_inspect(a.head, DM_HEAD_SIZE, NULL, NULL, &rep),
+		DM_META_CORRUPT);
+	assert_non_null(strstr(rep.why, "a 2.x copy where a 1.x copy belongs"));
+	free(cur);
+	free_area(&a);
+}
+
+/*
+ * Claim writes the anchor page last, release zeroes it first (after the
+ * rest of the head): a cut inside either leaves parts of the anchor over
+ * zeros, or zeros over parts of it, which read as blank. Damage that is
+ * not an anchor's bytes is not that.
+ */
+static void test_area_torn_anchor(void **state)
+{
+	static const size_t cuts[] = {1,    8,	  16,	17,   24,   33,
+				      40,   57,	  70,	2047, 2048, 2049,
+				      2056, 2100, 2127, 4095};
+	struct dm_meta_report rep;
+	uint8_t *full = xmalloc(DM_ANCHOR_SIZE);
+	struct area a;
+
+	(void)state;
+	make_area(&a);
+	memcpy(full, a.head, DM_ANCHOR_SIZE);
+	for (size_t c = 0; c < sizeof(cuts) / sizeof(cuts[0]); c++) {
+		size_t cut = cuts[c];
+		enum dm_meta_state st;
+
+		/* claim: the first cut bytes of the page written */
+		memset(a.head, 0, DM_ANCHOR_SIZE);
+		memcpy(a.head, full, cut);
+		/* copy 0 is whole once its 80 set bytes are: committed */
+		st = area_state(&a, &rep);
+		assert_int_equal(st, cut >= 80 ? DM_META_VALID : DM_META_BLANK);
+		if (st == DM_META_BLANK)
+			assert_non_null(strstr(rep.why, "cut short"));
+		/* release: the first cut bytes zeroed; copy 1 holds until
+		 * its own bytes go */
+		memcpy(a.head, full, DM_ANCHOR_SIZE);
+		memset(a.head, 0, cut);
+		st = area_state(&a, &rep);
+		assert_int_equal(st, cut <= DM_ANCHOR_COPY ? DM_META_VALID
+							   : DM_META_BLANK);
+	}
+	/* a part of an anchor with other data in the head: not a cut, but
+	 * the magic of a devmem anchor with no valid copy */
+	memset(a.head, 0, DM_ANCHOR_SIZE);
+	memcpy(a.head, full, 20);
+	a.head[0x3000] = 1;
+	assert_int_equal(area_state(&a, &rep), DM_META_CORRUPT);
+	a.head[0x3000] = 0;
+	a.head[8] = 'x'; /* not the magic's byte */
+	assert_int_equal(area_state(&a, &rep), DM_META_FOREIGN);
+	free(full);
+	free_area(&a);
+}
+
+static void test_slots_reusable(void **state)
+{
+	uint8_t *m = make_meta(0, 0);
+
+	(void)state;
+	assert_int_equal(dm_slots_reusable(m), DM_META_SIZE);
+	free(m);
+	m = make_meta(5, 0); /* leftovers of a claim cut short */
+	assert_int_equal(dm_slots_reusable(m), DM_META_SIZE);
+	m[DM_SLOT_SIZE + 0x123] = 7; /* someone else's byte */
+	assert_int_equal(dm_slots_reusable(m), DM_SLOT_SIZE + 0x123);
+	free(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -805,6 +1028,8 @@ int main(void)
 		CORRUPTION(13),
 		CORRUPTION(14),
 		CORRUPTION(15),
+		CORRUPTION(16),
+		CORRUPTION(17),
 		cmocka_unit_test(test_minor_compat),
 		cmocka_unit_test(test_bit_flips),
 		cmocka_unit_test(test_decode_zero),
@@ -821,10 +1046,14 @@ int main(void)
 		FOREIGN(4),
 		FOREIGN(5),
 		FOREIGN(6),
+		cmocka_unit_test(test_anchor_layout),
+		cmocka_unit_test(test_area_inspect),
+		cmocka_unit_test(test_area_torn_anchor),
+		cmocka_unit_test(test_slots_reusable),
 		cmocka_unit_test(test_update_protocol),
 		cmocka_unit_test(test_write_order_states),
 	};
-	_Static_assert(sizeof(corruptions) / sizeof(corruptions[0]) == 16,
+	_Static_assert(sizeof(corruptions) / sizeof(corruptions[0]) == 18,
 		       "list every corruption in main()");
 	_Static_assert(sizeof(foreigns) / sizeof(foreigns[0]) == 7,
 		       "list every foreign format in main()");

@@ -161,22 +161,23 @@ static uint64_t whole_sections(uint64_t s, uint64_t e)
 
 /*
  * Where the altmap of a pgmap starting at @s hands out its first 2 MiB
- * memmap block: at @s, or, when the pgmap covers the metadata (kmod/ns.c:
+ * memmap block: at @s, or, when the pgmap covers the anchor page (kmod/ns.c:
  * altmap.reserve), at the first 2 MiB boundary past it (the kernel's
- * altmap_alloc_block_buf() aligns each block to its size).
+ * altmap_alloc_block_buf() aligns each block to its size). For a 1.x
+ * layout the head is its 128 KiB of slots.
  */
-static uint64_t altmap_start(uint64_t b, uint64_t s)
+static uint64_t altmap_start(uint64_t b, uint64_t s, uint64_t head)
 {
-	uint64_t m = b + DM_META_SIZE;
+	uint64_t m = b + head;
 
 	return s < m ? (m + M2 - 1) / M2 * M2 : s;
 }
 
 /* Where the first namespace of an empty region starts its reservation:
- * at 0 (over the metadata), unless it is map=dev with memmap blocks. */
+ * at 0 (over the anchor), unless it is map=dev with memmap blocks. */
 static uint64_t first_resv(uint64_t size, uint32_t map)
 {
-	return dm_front_pad(size, map) > DM_GUARD ? DM_META_SIZE : 0;
+	return dm_front_pad(size, map) > DM_GUARD ? DM_ANCHOR_SIZE : 0;
 }
 
 /* The invariant, at physical base @b. */
@@ -184,6 +185,7 @@ static void verify_base(const struct dm_layout *l, uint64_t b)
 {
 	struct prange p[DM_NS_MAX];
 	unsigned int n = 0;
+	uint64_t head = dm_layout_head(l);
 
 	for (unsigned int i = 0; i < DM_NS_MAX; i++) {
 		const struct dm_ns *ns = &l->ns[i];
@@ -205,18 +207,28 @@ static void verify_base(const struct dm_layout *l, uint64_t b)
 			fail_msg("base 0x%" PRIx64 " ns %u: pgmap [0x%" PRIx64
 				 ", 0x%" PRIx64 ") outside the region",
 				 b, i, s, e);
-		if (ds < b + DM_META_SIZE)
+		if (ds < b + head)
 			fail_msg("base 0x%" PRIx64 " ns %u: data at 0x%" PRIx64
 				 " overlaps the metadata",
 				 b, i, ds);
 		/* the altmap skips the metadata pages it would cover */
 		if (ns->map == DM_MAP_DEV &&
-		    whole_sections(s, e) * M2 > ds - altmap_start(b, s))
+		    whole_sections(s, e) * M2 > ds - altmap_start(b, s, head))
 			fail_msg("base 0x%" PRIx64
 				 " ns %u: altmap needs 0x%" PRIx64
 				 ", has 0x%" PRIx64,
 				 b, i, whole_sections(s, e) * M2,
-				 ds - altmap_start(b, s));
+				 ds - altmap_start(b, s, head));
+		/* what the kernel writes (memmap) or hands out (data) stays
+		 * off the 2.x slots; the rounding of a pgmap may cover them */
+		if (l->major == DM_FMT_MAJOR &&
+		    ((ns->map == DM_MAP_DEV ? altmap_start(b, s, head) : ds) <
+			     b + l->slots_offset + DM_META_SIZE &&
+		     b + l->slots_offset < de))
+			fail_msg("base 0x%" PRIx64 " ns %u: [0x%" PRIx64
+				 ", 0x%" PRIx64
+				 ") covers the slots at 0x%" PRIx64,
+				 b, i, ds, de, b + l->slots_offset);
 		p[n].start = s;
 		p[n].end = e;
 		p[n].idx = i;
@@ -331,8 +343,8 @@ static void test_worked_example(void **state)
 
 	(void)state;
 	i = must_add(l, 512 * M, 0x1000, DM_MAP_DEV, NULL);
-	assert_int_equal(l->ns[i].resv_offset, 0x20000);
-	assert_int_equal(l->ns[i].offset, 0xa1f000);
+	assert_int_equal(l->ns[i].resv_offset, 0x1000);
+	assert_int_equal(l->ns[i].offset, 0xa00000);
 	assert_int_equal(l->ns[i].size, 0x20000000);
 	must_check(l);
 	verify_bases(l, NR_RANDOM_BASES);
@@ -346,7 +358,7 @@ static void test_worked_example(void **state)
 		/* 3 whole sections here; 4 at worst, which the pad holds */
 		assert_int_equal(dm_altmap_need(s, e), 3 * M2);
 		assert_int_equal(0x100001000ull + l->ns[i].offset - s,
-				 0x820000);
+				 0x801000);
 	}
 	print_message("after: largest map=mem 0x%" PRIx64 "\n",
 		      dm_layout_max_size(l, 0x1000, DM_MAP_MEM));
@@ -724,7 +736,10 @@ MUT(m_overlap, b->resv_offset = a->offset + a->size - K4;
     b->offset = b->resv_offset + 0x2000 + dm_front_pad(b->size, b->map))
 MUT(m_same_place, b->resv_offset = a->resv_offset; b->offset = a->offset;
     b->size = a->size; b->map = a->map)
-MUT(m_meta, a->resv_offset = 0; a->offset = 0x10000)
+MUT(m_meta, a->resv_offset = 0; a->offset = 0)
+MUT(m_slots_in_ns, l->slots_offset = b->offset + K4)
+MUT(m_slots_outside, l->slots_offset = l->region_size - 16 * K4)
+MUT(m_slots_unaligned, l->slots_offset += 0x200)
 MUT(m_meta_dev, a->resv_offset = 0)
 MUT(m_beyond, b->offset = l->region_size - DM_GUARD - b->size + K4;
     b->resv_offset = b->offset - dm_front_pad(b->size, b->map))
@@ -760,7 +775,11 @@ static const struct mutation mutations[] = {
 	 "namespace 0: reservation 0x0 of a map=dev namespace with memmap "
 	 "blocks starts in the metadata"},
 	{"in the metadata", m_meta,
-	 "namespace 0: data at 0x10000 overlaps the metadata"},
+	 "namespace 0: data at 0x0 overlaps the metadata (first 0x1000"},
+	{"slots in a namespace", m_slots_in_ns, "namespace 1: reservation [0x"},
+	{"slots outside", m_slots_outside,
+	 "the metadata slots at 0x3fff0000 do not lie in the region"},
+	{"slots unaligned", m_slots_unaligned, "the metadata slots at 0x"},
 	{"beyond the end", m_beyond, "namespace 1: data [0x"},
 	{"wrap around", m_beyond_wrap, "namespace 0: data [0x"},
 	{"front pad (mem)", m_pad_mem,
@@ -837,6 +856,65 @@ static void test_property_is_tight(void **state)
 }
 
 /* Usable data bytes of one namespace filling an empty region. */
+/*
+ * 2.x: the slots stay where the region's tail guard was when it was
+ * claimed. A region that grows (a QEMU label area shrunk) gets free space
+ * on both sides of them; namespaces go around the slots, and fill it all.
+ */
+static void test_grown_region(void **state)
+{
+	struct dm_layout *l = new_layout(512 * M);
+	uint64_t slots = l->slots_offset, max;
+	int i, j;
+
+	(void)state;
+	assert_int_equal(slots, 512 * M - DM_GUARD);
+	i = must_add(l, 256 * M, 0x1000, DM_MAP_DEV, NULL);
+	l->region_size = 512 * M + 64 * M;
+	must_check(l);
+	assert_int_equal(l->slots_offset, slots);
+	/* the largest that fits before the slots, after the first namespace */
+	max = dm_layout_max_size(l, 0x1000, DM_MAP_MEM);
+	j = must_add(l, max, 0x1000, DM_MAP_MEM, NULL);
+	assert_true(l->ns[j].offset + l->ns[j].size <= slots ||
+		    l->ns[j].resv_offset >= slots + DM_META_SIZE);
+	/* and the rest goes after them, up to the new tail guard */
+	while ((max = dm_layout_max_size(l, 0x1000, DM_MAP_MEM)) != 0)
+		must_add(l, max, 0x1000, DM_MAP_MEM, NULL);
+	must_check(l);
+	verify_bases(l, NR_RANDOM_BASES);
+	print_message("grown: ns %d [0x%" PRIx64 ", 0x%" PRIx64
+		      "), slots at 0x%" PRIx64 "\n",
+		      i, l->ns[i].resv_offset, l->ns[i].offset + l->ns[i].size,
+		      slots);
+	free(l);
+}
+
+/*
+ * 1.x layouts (slots in the first 128 KiB, no anchor) are still updated in
+ * place: the head they keep off is 128 KiB, and no tail slots exist.
+ */
+static void test_v1_layout(void **state)
+{
+	struct dm_layout *l = new_layout(G);
+	int i;
+
+	(void)state;
+	l->major = DM_FMT_MAJOR_V1;
+	l->slots_offset = 0;
+	assert_int_equal(dm_layout_head(l), DM_META_SIZE);
+	i = must_add(l, 512 * M, 0x1000, DM_MAP_DEV, NULL);
+	assert_int_equal(l->ns[i].resv_offset, DM_META_SIZE);
+	i = must_add(l, 100 * M, 0x1000, DM_MAP_MEM, NULL);
+	/* the tail guard is all free for 1.x: the last data may end there */
+	must_add(l, dm_layout_max_size(l, 0x1000, DM_MAP_MEM), 0x1000,
+		 DM_MAP_MEM, NULL);
+	must_check(l);
+	verify_bases(l, NR_RANDOM_BASES);
+	(void)i;
+	free(l);
+}
+
 static void test_capacity(void **state)
 {
 	static const uint64_t regions[] = {16 * M, 512 * M, G - DM_META_SIZE,
@@ -924,12 +1002,17 @@ int main(void)
 		MUTATION(25),
 		MUTATION(26),
 		MUTATION(27),
+		MUTATION(28),
+		MUTATION(29),
+		MUTATION(30),
+		cmocka_unit_test(test_grown_region),
+		cmocka_unit_test(test_v1_layout),
 		cmocka_unit_test(test_property_is_tight),
 		cmocka_unit_test(test_capacity),
 	};
 	const char *env = getenv("DEVMEM_TEST_SEED");
 
-	_Static_assert(sizeof(mutations) / sizeof(mutations[0]) == 28,
+	_Static_assert(sizeof(mutations) / sizeof(mutations[0]) == 31,
 		       "list every mutation in main()");
 	if (env)
 		seed = strtoull(env, NULL, 0);

@@ -2,8 +2,9 @@
 # VM test: hand-corrupted metadata. Boot 1 lays out one small label-less
 # DIMM per case (claim + namespace c<I>; two namespaces for "overlap");
 # then the host edits each image at the offsets of docs/format.md (a
-# label-less DIMM's region starts at file offset 0: slot 0 at 0, slot 1 at
-# 0x10000, the namespace table at slot + 0x1000, 128 bytes an entry), and
+# label-less DIMM's region starts at file offset 0: the 2.0 anchor at 0,
+# two copies of 2 KiB; slot 0 at the anchor's slots offset, slot 1 64 KiB
+# after it, the namespace table at slot + 0x1000, 128 bytes an entry), and
 # boot 2 runs devmemctl assemble once, list -N, and a plain claim of every
 # region devmem did not take. Per case:
 #   good            control: assembles, no message
@@ -19,8 +20,13 @@
 #                   refused ("already holds a devmem layout")
 #   overlap         entry 1 moved onto entry 0, re-sealed: "overlaps";
 #                   claim refused
-#   major           major version 2, re-sealed: "layout version 2.0 is not
-#                   supported"
+#   major           slots of major version 3, re-sealed: "layout version 3.0
+#                   is not supported"
+#   anchor0         anchor copy 0 damaged: assembles from copy 1, assemble
+#                   is silent about it, check names it (repairable)
+#   v1              the layout rewritten by the host as the 1.0 format
+#                   (slots at offsets 0 and 0x10000, no anchor): assembles,
+#                   and check is clean (1.x layouts are still read)
 #   foreign-pfn/dax blank devmem area with a stock nvdimm pfn / device-dax
 #                   info block signature at 0x1000: assemble leaves it
 #                   alone, claim names what it found
@@ -32,13 +38,14 @@
 # where a good copy exists) or the bad entry (index), and a plain check of
 # a foreign region must say it holds no devmem metadata. Boot 3 runs check
 # --repair, then check: slot0/slot1 come back clean (both slots rewritten
-# from the good copy), every other case keeps its findings and its image
-# byte-identical; slot0/slot1 change inside the metadata area only.
+# from the good copy; anchor0: the anchor too), every other case keeps its
+# findings and its image byte-identical; the repaired ones change inside
+# the metadata (anchor page and slots) only.
 . "$(dirname "$0")/testlib.sh"
 require_build
 
 SIZE=$((16 << 20))
-kinds=(good slot0 slot1 both checksum outside overlap major foreign-pfn foreign-dax)
+kinds=(good slot0 slot1 both checksum outside overlap major foreign-pfn foreign-dax anchor0 v1)
 out="$WORK/out"
 mkdir -p "$out"
 dimms=()
@@ -65,8 +72,7 @@ def fletcher64(b):
         hi = (hi + lo) & 0xffffffff
     return hi << 32 | lo
 
-def reseal(m, k):
-    s = k * SLOT
+def reseal(m, s):
     m[s + 32:s + 40] = bytes(8)
     m[s + 32:s + 40] = struct.pack('<Q', fletcher64(bytes(m[s:s + SLOT])))
 
@@ -78,31 +84,49 @@ def u64(m, off, v=None):
 for i, kind in enumerate(kinds):
     path = f'{work}/nv{i}.img'
     with open(path, 'r+b') as f:
-        m = bytearray(f.read(2 * SLOT))
+        m = bytearray(f.read())
+        base = 0
+        if not kind.startswith('foreign'):
+            assert m[0:13] == b'DEVMEM_REGION' and m[16] == 2, kind
+            base = u64(m, 56)                    # the anchor's slots offset
+            with open(f'{path}.slots', 'w') as o:
+                o.write(f'{base}\n')
+        s0, s1 = base, base + SLOT
         e0, e1 = HDR, HDR + ENT
         if kind == 'slot0':
-            m[e0 + 100] ^= 0x10                  # slot 0, entry 0 size
+            m[s0 + e0 + 100] ^= 0x10             # slot 0, entry 0 size
         elif kind == 'slot1':
-            m[SLOT + e0 + 100] ^= 0x10
+            m[s1 + e0 + 100] ^= 0x10
         elif kind == 'both':
-            m[0:16] = b'XXXXXXXXXXXXXXXX'        # slot 0: magic gone
-            m[SLOT + e0 + 20] ^= 0x01            # slot 1: name bit
+            m[s0:s0 + 16] = b'XXXXXXXXXXXXXXXX'  # slot 0: magic gone
+            m[s1 + e0 + 20] ^= 0x01              # slot 1: name bit
         elif kind == 'checksum':
-            for k in (0, 1):
-                u64(m, k * SLOT + 32, u64(m, k * SLOT + 32) ^ 1)
+            for s in (s0, s1):
+                u64(m, s + 32, u64(m, s + 32) ^ 1)
         elif kind == 'outside':
-            for k in (0, 1):
-                u64(m, k * SLOT + e0 + 96, 0x4000000)   # size 64 MiB
-                reseal(m, k)
+            for s in (s0, s1):
+                u64(m, s + e0 + 96, 0x4000000)   # size 64 MiB
+                reseal(m, s)
         elif kind == 'overlap':
-            for k in (0, 1):
-                s = k * SLOT
+            for s in (s0, s1):
                 m[s + e1 + 80:s + e1 + 104] = m[s + e0 + 80:s + e0 + 104]
-                reseal(m, k)
+                reseal(m, s)
         elif kind == 'major':
-            for k in (0, 1):
-                struct.pack_into('<I', m, k * SLOT + 16, 2)
-                reseal(m, k)
+            for s in (s0, s1):
+                struct.pack_into('<I', m, s + 16, 3)
+                reseal(m, s)
+        elif kind == 'anchor0':
+            m[40] ^= 0x01                        # copy 0: region uuid bit
+        elif kind == 'v1':
+            # the 1.0 format: the same slots at 0 and 0x10000, major 1,
+            # no slots offset field; no anchor, nothing at the tail
+            for k, s in enumerate((s0, s1)):
+                slot = bytearray(m[s:s + SLOT])
+                struct.pack_into('<I', slot, 16, 1)
+                slot[92:100] = bytes(8)
+                m[s:s + SLOT] = bytes(SLOT)
+                m[k * SLOT:(k + 1) * SLOT] = slot
+                reseal(m, k * SLOT)
         elif kind == 'foreign-pfn':
             m[0x1000:0x1010] = b'NVDIMM_PFN_INFO\0'
         elif kind == 'foreign-dax':
@@ -111,7 +135,20 @@ for i, kind in enumerate(kinds):
         f.write(m)
 EOF
 before=$(cd "$WORK" && sha256sum nv*.img)
-for i in "${!kinds[@]}"; do tail -c +$((128 * 1024 + 1)) "$WORK/nv$i.img" | sha256sum >"$WORK/nv$i.img.tail"; done
+# data_sum IMG: sha256 of the image without its metadata (the 4 KiB anchor
+# page and the 128 KiB of slots; the first 128 KiB for a 1.0 layout)
+data_sum() {
+	python3 - "$1" <<'EOF'
+import hashlib, os, sys
+p = sys.argv[1]
+m = bytearray(open(p, 'rb').read())
+base = int(open(p + '.slots').read()) if os.path.exists(p + '.slots') else 0
+for lo, hi in ((0, 0x20000 if m[16] == 1 else 0x1000), (base, base + 0x20000)):
+    m[lo:hi] = bytes(hi - lo)
+print(hashlib.sha256(m).hexdigest())
+EOF
+}
+for i in "${!kinds[@]}"; do data_sum "$WORK/nv$i.img" >"$WORK/nv$i.img.data"; done
 
 step "3. boot: assemble, list, claim what did not come up"
 vm verify --shared "$out" "${dimms[@]}" -- tests/vm/guest/corrupt.sh verify "$out"
@@ -178,8 +215,11 @@ for i in "${!kinds[@]}"; do
 		refused "$i" "already holds a devmem layout" ;;
 	major)
 		! up "c$i" || fail "major: c$i came up"
-		says "$i" "layout version 2.0 is not supported (this library reads 1.x)"
-		refused "$i" "layout version 2.0 is not supported" ;;
+		says "$i" "layout version 3.0 is not supported (this library reads 1.x and 2.x)"
+		refused "$i" "layout version 3.0 is not supported" ;;
+	anchor0 | v1)
+		up "c$i" || fail "$kind: c$i is not active"
+		silent "$i" ;;
 	foreign-pfn)
 		silent "$i"
 		refused "$i" "found an nvdimm pfn info block (ndctl fsdax/sector namespace) at offset 0x1000" ;;
@@ -228,9 +268,16 @@ for i in "${!kinds[@]}"; do
 			any(.[]; (.index | type) == "number" and (.message | contains("overlaps namespace")))' ;;
 	major)
 		expect "$i" '[.[] | select(.code == "slot-unsupported") | .slot] == [0, 1] and
-			all(.[] | select(.code == "slot-unsupported"); .message | contains("layout version 2.0 is not supported")) and
+			all(.[] | select(.code == "slot-unsupported"); .message | contains("layout version 3.0 is not supported")) and
 			all(.[]; .code == "slot-unsupported" or .code == "meta-corrupt") and
 			all(.[]; .repairable | not)' ;;
+	anchor0)
+		expect "$i" 'length == 1 and .[0].code == "anchor-copy" and .[0].repairable and
+			(.[0].message | contains("anchor copy 0: checksum 0x") and contains("repairable from anchor copy 1"))' ;;
+	v1)
+		expect "$i" 'length == 0'
+		jq -e --arg r "$(region "$i")" 'any(.[]; .region == $r and .code == "slot-valid" and (.message | contains("layout version 1.0")))' \
+			"$out/check.json" >/dev/null || fail "case v1: check does not report a 1.0 layout" ;;
 	foreign-*)
 		[ "$(cat "$out/check-$i.rc")" = 1 ] || fail "case $kind: check exited $(cat "$out/check-$i.rc"), not 1"
 		grep -qF "holds no devmem metadata: " "$out/check-$i.err" && grep -qF "info block" "$out/check-$i.err" ||
@@ -249,14 +296,14 @@ for i in "${!kinds[@]}"; do
 	kind=${kinds[$i]}
 	img="nv$i.img"
 	case $kind in
-	slot0 | slot1)
+	slot0 | slot1 | anchor0)
 		jq -e --arg r "$(region "$i")" '[.[] | select(.region == $r and .severity == "repaired")] | length == 1' "$out/repair.json" >/dev/null ||
 			fail "case $kind: not repaired: $(cat "$out/repair.json" "$out/repair.err")"
 		expect "$i" 'length == 0' "$out/repair.json"
 		expect "$i" 'length == 0' "$out/check2.json"
 		[ "$(grep " $img\$" <<<"$before")" != "$(grep " $img\$" <<<"$repaired")" ] || fail "case $kind: image unchanged by the repair"
-		[ "$(tail -c +$((128 * 1024 + 1)) "$WORK/$img" | sha256sum)" = "$(cat "$WORK/$img.tail")" ] ||
-			fail "case $kind: the repair wrote outside the metadata area"
+		[ "$(data_sum "$WORK/$img")" = "$(cat "$WORK/$img.data")" ] ||
+			fail "case $kind: the repair wrote outside the metadata"
 		echo "-- $kind: repaired, then clean" ;;
 	*)
 		jq -e --arg r "$(region "$i")" 'all(.[]; .region != $r or .severity != "repaired")' "$out/repair.json" >/dev/null ||

@@ -8,8 +8,11 @@
 # issues metadata writes in 4 KiB pieces, each flushed by the module, and
 # stops the process dead (SIGKILL) right after the N-th; with
 # DEVMEM_FAULT_BYTES=K only the first K bytes of piece N are written (a
-# tear inside a piece). One update writes 2 slots x 64 KiB = 32 pieces.
-# Every path of libdevmem that writes metadata is an operation here:
+# tear inside a piece). One update writes 2 slots x 64 KiB = 32 pieces;
+# a claim then writes the anchor page (piece 33, the commit point); a
+# release zeroes the rest of the head (pieces 1-31), the anchor (32) and
+# the slots (33-64). Every path of libdevmem that writes metadata is an
+# operation here:
 #   claim create destroy release repair (check --repair) rollback (a
 #   create whose map fails, DEVMEM_FAULT_MAP=fail: the create's 32 pieces,
 #   then the 32 of the write that takes it out again = 64)
@@ -28,15 +31,16 @@
 # after (names/uuids normalised from the DIMM index; for rollback "new" is
 # the layout with the namespace in it, the create reference's); check
 # finds nothing (references: always), or exactly one error, about a slot,
-# marked repairable; after the repair check is clean and the layout
-# unchanged; the image outside the metadata area [0, 128 KiB) is
-# byte-identical (sha256) to what it was after boot 1 - it holds every
-# namespace's data (random bytes).
+# marked repairable (a slot, or an anchor copy); after the repair check is
+# clean and the layout unchanged; the image outside the metadata (the
+# first 128 KiB, which release zeroes, and the slots at the start of the
+# tail guard) is byte-identical (sha256) to what it was after boot 1 - it
+# holds every namespace's data (random bytes).
 #
 # Cut points, DEVMEM_POWERCUT_CUTS (words):
 #   N | N/K           piece N (N/K: piece N torn after K bytes), every op
 #   OP:N | OP:N/K     only for OP
-#   all | OP:all      every piece (1..32; rollback 1..64)
+#   all | OP:all      every piece (1..32; claim 1..33; release, rollback 1..64)
 #   tears | OP:tears  a set of tears inside pieces (tears_for below)
 # e.g. "create:7 destroy:3 create-rev:16/100". When words name operations
 # and DEVMEM_POWERCUT_OPS is unset, only those operations run. Unset: the
@@ -47,10 +51,11 @@ require_build
 command -v jq >/dev/null || fail "jq missing"
 
 SIZE=$((16 << 20)) META=$((128 << 10))
+SLOTS=$((SIZE - (2 << 20) + 4096)) # a 2.0 layout's slots: the tail guard
 all_ops="claim create destroy create-rev destroy-rev release repair rollback"
 # also accepted when named (not in "all" or make check)
 more_ops="claim-rev release-rev repair-rev rollback-rev"
-pieces() { case $1 in rollback*) echo 64 ;; *) echo 32 ;; esac; } # OP
+pieces() { case $1 in rollback* | release*) echo 64 ;; claim*) echo 33 ;; *) echo 32 ;; esac; } # OP
 
 # make check (30 DIMMs, as many as before release/repair/rollback were
 # cut): the first piece of each slot, the last of each slot for create,
@@ -58,12 +63,12 @@ pieces() { case $1 in rollback*) echo 64 ;; *) echo 32 ;; esac; } # OP
 # a header and inside a table entry, the first piece of the rollback write
 rnd=$((2 + RANDOM % 30))
 declare -A default_cuts=(
-	[claim]="1 17"
+	[claim]="1 17 33/40"
 	[create]="1 16 17 32 $rnd 2/192 17/40"
 	[destroy]="1 17 32 $rnd"
 	[create-rev]="15 16"
 	[destroy-rev]="16 16/36"
-	[release]="1 17"
+	[release]="1 32/100 33"
 	[repair]="1"
 	[rollback]="32 33"
 )
@@ -79,7 +84,11 @@ tears_for() {
 		l+=" $h1/$k $h2/$k"
 	done
 	l+=" $t1/192 $t1/2048 $t2/192"
-	case $1 in rollback) l+=" 33/36 49/8" ;; esac
+	case $1 in
+	rollback) l+=" 33/36 49/8" ;;
+	claim) l+=" 33/8 33/40 33/100 33/2100" ;; # the anchor page
+	release) l+=" 32/8 32/100 32/2100 33/36" ;;
+	esac
 	echo "$l"
 }
 
@@ -159,15 +168,21 @@ sweep() {
 	for l in "${lines[@]}"; do
 		addr=$(printf '0x%x' $((0x100000000 + i * SIZE)))
 		echo "$i $l $addr" >>"$out/plan"
-		# random bytes everywhere but the metadata area, which is blank
+		# random bytes everywhere but where the metadata goes, blank
 		cp "$w/random.img" "$w/nv$i.img"
 		dd if=/dev/zero of="$w/nv$i.img" bs=$META count=1 conv=notrunc status=none
+		dd if=/dev/zero of="$w/nv$i.img" bs=4096 seek=$((SLOTS / 4096)) count=$((META / 4096)) conv=notrunc status=none
 		dimms+=(--nvdimm "$w/nv$i.img,size=$SIZE,addr=$addr")
 		i=$((i + 1))
 	done
 	ndimm=$i
 	echo "$ndimm DIMMs"
-	tail_sum() { tail -c +$((META + 1)) "$w/nv$1.img" | sha256sum | cut -d' ' -f1; }
+	tail_sum() { # the image but the head and the slots
+		{
+			dd if="$w/nv$1.img" bs=4096 skip=$((META / 4096)) count=$(((SLOTS - META) / 4096)) status=none
+			dd if="$w/nv$1.img" bs=4096 skip=$(((SLOTS + META) / 4096)) status=none
+		} | sha256sum | cut -d' ' -f1
+	}
 
 	step "1. setup: the state before each operation"
 	vm "$2-setup" --timeout 1800 --shared "$out" "${dimms[@]}" -- tests/vm/guest/powercut.sh setup "$out"
@@ -262,9 +277,10 @@ sweep() {
 		finding=clean
 		if [ "$nerr" != 0 ]; then
 			[ "$n" != 0 ] || fail "$op reference (DIMM $i): check is not clean: $errs"
-			jq -e 'length == 1 and (.[0].slot | type) == "number" and .[0].repairable' <<<"$errs" >/dev/null ||
-				fail "$op cut $n (DIMM $i): check should find one repairable slot at most: $errs"
-			finding=$(jq -r '.[0] | "slot \(.slot) \(.code)"' <<<"$errs")
+			jq -e 'length == 1 and ((.[0].slot | type) == "number" or .[0].code == "anchor-copy") and
+				.[0].repairable' <<<"$errs" >/dev/null ||
+				fail "$op cut $n (DIMM $i): check should find one repairable slot or anchor copy at most: $errs"
+			finding=$(jq -r '.[0] | "\(if .slot then "slot \(.slot) " else "" end)\(.code)"' <<<"$errs")
 			want_repaired=$((want_repaired + 1))
 			jq -e --arg r "${region[$i]}" 'any(.[]; .region == $r and .severity == "repaired")' "$out/repair.json" >/dev/null ||
 				fail "$op cut $n (DIMM $i): check --repair did not repair $finding: $(cat "$out/repair.json")"
