@@ -54,7 +54,8 @@ done <"$out/install-files.txt"
 [ "$n" -gt 10 ]
 dep=$up$(readlink -f "/lib/modules/$(uname -r)")/modules.dep
 grep '^extra/devmem.ko:' "$dep"
-echo "all $n files of make install come from boot 1's install (persistent layer); its depmod index lists devmem.ko"
+[ "$(grep -c . "$dep")" -gt 1000 ] || { echo "$dep: too short for a depmod -a" >&2; exit 1; }
+echo "all $n files of make install come from boot 1's install (persistent layer); its depmod index ($(grep -c . "$dep") modules) lists devmem.ko"
 
 # Wait (at most 240 s) until udev has handled the cold plug and no
 # devmem-assemble@ job is queued or running.
