@@ -1,23 +1,27 @@
 #!/bin/bash
-# VM test: a real systemd boot assembles the namespaces, nothing else.
-# Boot 1 (vm-run's own guest-init, the checkout's build): a labelled and a
-# label-less DIMM, a map=dev namespace on the first and a map=mem one on
-# the second, 32 MiB of random data each; names, uuids, /dev/daxN.M and
-# sha256 recorded. Then `make install DESTDIR=STAGE PREFIX=/usr` on this
-# host (nothing outside STAGE is touched; on a merged-/usr host STAGE's
-# /lib is folded into STAGE/usr/lib as dpkg would see it). Boot 2, DIMMs
-# moved by 4 KiB and their slots swapped: `vm-run --systemd`, so PID 1 is
-# the host's /lib/systemd/systemd on an overlay of STAGE over the host
-# root; it boots devmem-vm.target (sysinit.target: journald, udevd, the
-# cold-plug trigger, ...). depmod for the staged root runs on the host
-# (depmod -b; install.mk runs depmod -a when DESTDIR is unset), its index
-# files staged with the rest. Nothing else is added: only the installed
-# rule and devmem-assemble@.service
-# can bring the namespaces back; guest/systemd-verify.sh (the CMD service)
-# only checks: the units ran and succeeded, no failure in the journal, the
-# same names/uuids/chardevs through the installed devmemctl, same sha256.
-# The host then checks the results and the saved journal again. A VM that
-# did not boot or did not report fails the test.
+# VM test: devmem installed inside the machine as an administrator does it,
+# then a real systemd boot assembles the namespaces, nothing else.
+# Both boots are `vm-run --systemd --persist ROOT.img`: PID 1 is the host's
+# /lib/systemd/systemd on an overlay root over the host's (read-only) root
+# whose writable layer lives on ROOT.img, an ext4 disk image, so what boot 1
+# writes to / is there in boot 2 (a machine's disk), and nothing else is
+# laid over the root: the host stages nothing.
+# Boot 1, a labelled and a label-less DIMM: with the checkout's build, a
+# map=dev namespace on the first and a map=mem one on the second, 32 MiB of
+# random data each; names, uuids, /dev/daxN.M and sha256 recorded. Then, as
+# root in the built checkout, `make install PREFIX=/usr` (README.md,
+# "Install"): the files, and depmod -a, ldconfig, udevadm control --reload,
+# systemctl daemon-reload, all inside the VM.
+# Boot 2, DIMMs moved by 4 KiB and their slots swapped, the same ROOT.img:
+# systemd boots devmem-vm.target (sysinit.target: journald, udevd, the
+# cold-plug trigger, ...) + the harness's CMD service; only the installed
+# rule and devmem-assemble@.service can bring the namespaces back.
+# guest/systemd-verify.sh (the CMD service) only checks: every installed
+# file is boot 1's copy in ROOT.img's layer, the units ran and succeeded, no
+# failure in the journal, the loaded module is the installed file (build
+# id), the same names/uuids/chardevs through the installed devmemctl, same
+# sha256. The host then checks the results and the saved journal again. A
+# VM that did not boot or did not report fails the test.
 . "$(dirname "$0")/testlib.sh"
 require_build
 [ -x /lib/systemd/systemd ] || { echo "SKIP: no /lib/systemd/systemd (apt-get install systemd)"; exit 77; }
@@ -37,70 +41,39 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM HUP
 
+kver=$("$TOP/scripts/kernel-version")
 G=$((1 << 30))
 addr_l=$((4 * G)) addr_u=$((6 * G))
 labelled() { printf -- '--nvdimm %s,size=1G,addr=0x%x,label-size=128K' "$WORK/nv-l.img" $((addr_l + $1)); }
 labelless() { printf -- '--nvdimm %s,size=512M,addr=0x%x' "$WORK/nv-u.img" $((addr_u + $1)); }
 
-step "1. boot 1 (harness init, checkout build): claim, create on a labelled and a label-less DIMM, write"
-# shellcheck disable=SC2046
-vm boot1 $(labelled 0) $(labelless 0) --shared "$WORK" -- \
+# what make install writes, for boot 2 to find in the persistent layer
+make -s -C "$TOP" install-files PREFIX=/usr >"$WORK/install-files.txt"
+root=$WORK/root.img # the VM's disk: the root's writable layer, boot 1 and 2
+
+step "1. boot 1 (systemd): claim, create on a labelled and a label-less DIMM, write; make install PREFIX=/usr"
+t0=$(date +%s)
+# shellcheck disable=SC2046 # the checkout shared: make install runs there
+vm boot1 --systemd --persist "$root" --timeout 900 --journal "$WORK/boot1.journal" \
+	$(labelled 0) $(labelless 0) --shared "$WORK" --shared "$TOP" -- \
 	tests/vm/guest/systemd-create.sh "$WORK" "$addr_l" "$addr_u"
+echo "boot 1: $(($(date +%s) - t0)) s"
+[ -f "$WORK/boot1-ok" ] || fail "the guest did not write boot1-ok"
 jq -r '.[] | "\(.name) \(.uuid) \(.chardev) \(.map)"' "$WORK/created.json"
+echo "written to the root's persistent layer in boot 1:"
+cat "$WORK/boot1-upper.txt"
+for f in usr/bin/devmemctl usr/lib/libdevmem.so.1 "usr/lib/modules/$kver/extra/devmem.ko" \
+	"usr/lib/modules/$kver/modules.dep" usr/lib/udev/rules.d/80-devmem.rules \
+	usr/lib/systemd/system/devmem-assemble@.service; do
+	# (/lib is usr/lib on a merged-/usr root like this one)
+	grep -qxF -e "./$f" -e "./${f#usr/}" "$WORK/boot1-upper.txt" || fail "boot 1's install did not write $f"
+done
 
-step "2. make install DESTDIR=STAGE PREFIX=/usr (nothing outside STAGE touched)"
-stage=$WORK/stage
-make -s -C "$TOP" install DESTDIR="$stage" PREFIX=/usr >"$WORK/install.log" 2>&1 ||
-	{ cat "$WORK/install.log"; fail "make install DESTDIR"; }
-# merged /usr: /lib is a symlink to usr/lib here; a directory lib/ in an
-# overlay layer would hide that symlink (and every library behind it)
-for d in lib lib64 bin sbin; do
-	if [ -L "/$d" ] && [ -d "$stage/$d" ] && [ ! -L "$stage/$d" ]; then
-		t=$(readlink "/$d")
-		mkdir -p "$stage/$t"
-		cp -a "$stage/$d/." "$stage/$t/"
-		rm -rf "${stage:?}/$d"
-	fi
-done
-(cd "$stage" && find . ! -type d | sort) | tee "$WORK/staged.txt"
-kver=$("$TOP/scripts/kernel-version")
-for f in usr/bin/devmemctl usr/lib/libdevmem.so.1 "lib/modules/$kver/extra/devmem.ko" \
-	lib/udev/rules.d/80-devmem.rules lib/systemd/system/devmem-assemble@.service; do
-	[ -e "$stage/$f" ] || [ -e "$stage/usr/$f" ] || fail "make install did not stage $f"
-done
-# depmod for the staged root, which install.mk runs when DESTDIR is unset:
-# on the host, over a tree of the host's modules with the staged ones in
-# place (depmod -b), its index files then staged too. (In the guest,
-# depmod -a over 9p under TCG took 73 s, 38 s of CPU.)
-smod=$stage/lib/modules/$kver
-[ -d "$smod" ] || smod=$stage/usr/lib/modules/$kver
-db=$WORK/depmod
-m=$db/lib/modules/$kver
-mkdir -p "$m"
-for e in "/lib/modules/$kver"/*; do
-	n=${e##*/}
-	case $n in
-	modules.order | modules.builtin | modules.builtin.modinfo) cp "$e" "$m/" ;;
-	modules.*) ;;
-	*) [ -e "$smod/$n" ] || ln -s "$e" "$m/$n" ;;
-	esac
-done
-for d in "$smod"/*/; do
-	d=${d%/} n=${d##*/}
-	mkdir -p "$m/$n"
-	for e in "/lib/modules/$kver/$n"/*; do [ ! -e "$e" ] || ln -s "$e" "$m/$n/"; done
-	for e in "$d"/*; do ln -sf "$e" "$m/$n/"; done
-done
-depmod -b "$db" "$kver"
-cp "$m"/modules.* "$smod/"
-grep "devmem.ko" "$smod/modules.dep"
-[ "$(grep -c . "$smod/modules.dep")" -gt 1000 ] || fail "the staged modules.dep is too short"
-
-step "3. boot 2: DIMMs moved by 4 KiB, slots swapped; PID 1 = /lib/systemd/systemd"
+step "2. boot 2: DIMMs moved by 4 KiB, slots swapped; PID 1 = /lib/systemd/systemd"
 t0=$(date +%s)
 rc=0
 # shellcheck disable=SC2046
-"$VM" --systemd --overlay "$stage" --timeout 600 \
+"$VM" --systemd --persist "$root" --timeout 600 \
 	--dmesg "$WORK/boot2.dmesg" --journal "$WORK/boot2.journal" \
 	$(labelless 4096) $(labelled 4096) --shared "$WORK" -- \
 	tests/vm/guest/systemd-verify.sh "$WORK" >"$WORK/boot2.out" 2>&1 || rc=$?
@@ -110,7 +83,7 @@ echo "boot 2: vm-run exit status $rc after $wall s"
 [ "$rc" = 0 ] || fail "boot 2 (systemd) failed: vm-run exit status $rc"
 check_dmesg "$WORK/boot2.dmesg"
 
-step "4. host side: what the guest reported"
+step "3. host side: what the guest reported"
 [ -f "$WORK/boot2-ok" ] || fail "the guest did not write boot2-ok"
 j=$WORK/boot2.journal
 [ -s "$j" ] || fail "no journal from boot 2"

@@ -17,18 +17,4 @@ r0=$(vm_region_at "$2") r1=$(vm_region_at "$3")
 
 modprobe devmem
 modinfo -n devmem
-devmemctl claim "$r0"
-devmemctl claim "$r1"
-devmemctl create-namespace -r "$r0" -s 256M -a 2M -M dev -n boot-a
-devmemctl create-namespace -r "$r1" -s 72M -a 4K -M mem -n boot-b
-devmemctl list -N >"$out/created.json"
-
-: >"$out/sums"
-for name in boot-a boot-b; do
-	dev=/dev/$(jq -r ".[] | select(.name == \"$name\") | .chardev" "$out/created.json")
-	test -c "$dev"
-	head -c 32M /dev/urandom >/tmp/data
-	daxio -i /tmp/data -o "$dev" -l 32M
-	echo "$name $(sha256sum </tmp/data | cut -d' ' -f1)" >>"$out/sums"
-done
-cat "$out/sums"
+vm_ns_make "$out" "$r0" "$r1" boot-a boot-b

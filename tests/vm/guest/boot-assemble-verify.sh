@@ -82,19 +82,7 @@ ls /dev/dax* 2>/dev/null || true
 
 devmemctl list -N >"$out/$mode.json"
 cat "$out/$mode.json"
-for name in boot-a boot-b; do
-	q=".[] | select(.name == \"$name\")"
-	for f in uuid size map align offset; do
-		was=$(jq -r "$q | .$f" "$out/created.json")
-		now=$(jq -r "$q | .$f" "$out/$mode.json")
-		[ "$was" = "$now" ] || { echo "$name: $f was $was, now $now" >&2; exit 1; }
-	done
-	jq -e "$q | .state == \"active\"" "$out/$mode.json" >/dev/null
-	dev=/dev/$(jq -r "$q | .chardev" "$out/$mode.json")
-	test -c "$dev"
-	daxio -i "$dev" -o /tmp/back -l 32M
-	sum=$(sha256sum </tmp/back | cut -d' ' -f1)
-	want=$(awk -v n="$name" '$1 == n { print $2 }' "$out/sums")
-	[ "$sum" = "$want" ] || { echo "$name: sha256 $sum, want $want" >&2; exit 1; }
-	echo "$name $dev sha256 ok (assembled through the $mode path)"
-done
+# shellcheck source=tests/vm/lib.sh
+. tests/vm/lib.sh
+vm_ns_same "$out" "$out/$mode.json" "uuid size map align offset" boot-a boot-b
+echo "assembled through the $mode path"

@@ -1,16 +1,20 @@
 #!/bin/bash
 # Guest side of test-systemd-boot.sh, boot 2: runs as vm-run's
 # devmem-vm-cmd.service under the host's systemd as PID 1 (vm-run
-# --systemd), on a root with the staged `make install DESTDIR=... PREFIX=/usr`
-# laid over it, DIMMs moved by 4 KiB and their slots swapped. It only
+# --systemd), on the root that boot 1 installed devmem into (`make install
+# PREFIX=/usr` inside the VM; its writable layer, the --persist disk, is
+# this boot's again), DIMMs moved by 4 KiB and their slots swapped. It only
 # looks: it never runs `devmemctl assemble` or `modprobe devmem`. What must
 # have happened without it: udev's cold plug gave every nvdimm region the
 # installed rule's SYSTEMD_WANTS, systemd ran devmem-assemble@regionN.service
 # (the installed unit) for each, and it succeeded; the namespaces of boot 1
 # ($1/created.json, $1/sums) are back under the installed `devmemctl list`
 # with the same name, uuid, size, map, align and /dev/daxN.M, and their
-# data has the same sha256. Results (status texts, journal excerpts, lists,
-# timings) go to $1/boot2-*; $1/boot2-ok is written last, on success.
+# data has the same sha256. Every file `make install` writes
+# ($1/install-files.txt) must be the one boot 1 left in the persistent
+# layer, and depmod's index there must list devmem.ko. Results (status
+# texts, journal excerpts, lists, timings) go to $1/boot2-*; $1/boot2-ok is
+# written last, on success.
 set -euo pipefail
 out=$1
 trap 'echo "guest FAIL line $LINENO: $BASH_COMMAND" >&2' ERR
@@ -32,6 +36,26 @@ cmp "$mod" "$DEVMEM_TOP/kmod/devmem.ko"
 test -f /lib/udev/rules.d/80-devmem.rules
 test -f /lib/systemd/system/devmem-assemble@.service
 ! grep -q "$DEVMEM_TOP" /lib/udev/rules.d/80-devmem.rules /lib/systemd/system/devmem-assemble@.service
+# what this root has of devmem is what boot 1 installed: the files are in
+# the persistent layer (not only in the host's root below it), and what
+# the guest sees at their paths is that copy
+up=/run/devmem-vm-persist/upper
+[ -d "$up" ] || { echo "no persistent layer (vm-run --persist)" >&2; exit 1; }
+n=0
+while read -r f; do
+	p=$(readlink -f "${f%/*}")/${f##*/} # merged /usr: /lib is usr/lib
+	if [ -L "$f" ]; then
+		[ -L "$up$p" ] && [ "$(readlink "$up$p")" = "$(readlink "$f")" ]
+	else
+		[ -f "$up$p" ] && cmp "$up$p" "$f"
+	fi || { echo "$f: not the file boot 1 installed (${up}$p)" >&2; exit 1; }
+	n=$((n + 1))
+done <"$out/install-files.txt"
+[ "$n" -gt 10 ]
+dep=$up$(readlink -f "/lib/modules/$(uname -r)")/modules.dep
+grep '^extra/devmem.ko:' "$dep"
+[ "$(grep -c . "$dep")" -gt 1000 ] || { echo "$dep: too short for a depmod -a" >&2; exit 1; }
+echo "all $n files of make install come from boot 1's install (persistent layer); its depmod index ($(grep -c . "$dep") modules) lists devmem.ko"
 
 # Wait (at most 240 s) until udev has handled the cold plug and no
 # devmem-assemble@ job is queued or running.
@@ -101,7 +125,6 @@ journalctl -b -q -o export SYSLOG_IDENTIFIER=devmemctl | sed -n 's/^_SYSTEMD_UNI
 echo "devmemctl logged from: $(tr '\n' ' ' <"$res-devmemctl-units.txt")"
 [ ! -e /run/devmem-assemble.log ] || { echo "udev ran devmemctl itself (/run/devmem-assemble.log)" >&2; fails=1; }
 [ "$fails" = 0 ]
-[ "$fails" = 0 ]
 
 # the module that is loaded is the installed one (same GNU build id)
 loaded=$(tail -c 20 /sys/module/devmem/notes/.note.gnu.build-id | od -An -tx1 | tr -d ' \n')
@@ -110,22 +133,9 @@ echo "devmem build id: loaded $loaded, $mod $file"
 [ -n "$file" ] && [ "$loaded" = "$file" ]
 devmemctl list -N >"$res-list.json"
 cat "$res-list.json"
-for name in sd-labelled sd-labelless; do
-	q=".[] | select(.name == \"$name\")"
-	for f in uuid size map align chardev; do
-		was=$(jq -r "$q | .$f" "$out/created.json")
-		now=$(jq -r "$q | .$f" "$res-list.json")
-		[ "$was" = "$now" ] || { echo "$name: $f was $was, now $now" >&2; exit 1; }
-	done
-	jq -e "$q | .state == \"active\"" "$res-list.json" >/dev/null
-	dev=/dev/$(jq -r "$q | .chardev" "$res-list.json")
-	test -c "$dev"
-	daxio -i "$dev" -o /tmp/back -l 32M
-	sum=$(sha256sum </tmp/back | cut -d' ' -f1)
-	want=$(awk -v n="$name" '$1 == n { print $2 }' "$out/sums")
-	[ "$sum" = "$want" ] || { echo "$name: sha256 $sum, want $want" >&2; exit 1; }
-	echo "$name $dev $(jq -r "$q | .uuid" "$res-list.json") sha256 ok"
-done
+# shellcheck source=tests/vm/lib.sh
+. tests/vm/lib.sh
+vm_ns_same "$out" "$res-list.json" "uuid size map align chardev" sd-labelled sd-labelless
 
 {
 	systemd-analyze time 2>&1 || :
