@@ -97,17 +97,15 @@ static unsigned int nr_entries(const struct dm_layout *l)
 	return n;
 }
 
-/* A slot that is not a copy of the newest generation. */
-static void bad_slot(struct check *c, unsigned int k, const char *code,
-		     const char *what)
+/*
+ * A copy (slot or anchor copy) that the update protocol rewrites from the
+ * newest valid slot: repairable when there is one and this library may
+ * write it; @from says from what.
+ */
+static void repairable(struct check *c, struct devmem_finding *f,
+		       const char *from)
 {
-	struct devmem_finding *f;
-
-	f = add(c, DEVMEM_FINDING_ERROR, code, (int)k, -1, "slot %u: %s", k,
-		what);
-	if (!f)
-		return;
-	if (c->newest < 0)
+	if (!f || c->newest < 0)
 		return;
 	if (!c->can_repair) {
 		append(f, "; not repairable: %s", c->norepair);
@@ -115,8 +113,23 @@ static void bad_slot(struct check *c, unsigned int k, const char *code,
 	}
 	f->repairable = true;
 	f->note = strlen(f->msg);
-	append(f, "; repairable from slot %d (generation %llu)", c->newest,
-	       (unsigned long long)c->slot[c->newest]->seq);
+	append(f, "; repairable from %s", from);
+}
+
+/* A slot that is not a copy of the newest generation. */
+static void bad_slot(struct check *c, unsigned int k, const char *code,
+		     const char *what)
+{
+	char from[64] = "";
+
+	if (c->newest >= 0)
+		snprintf(from, sizeof(from), "slot %d (generation %llu)",
+			 c->newest,
+			 (unsigned long long)c->slot[c->newest]->seq);
+	repairable(c,
+		   add(c, DEVMEM_FINDING_ERROR, code, (int)k, -1, "slot %u: %s",
+		       k, what),
+		   from);
 }
 
 static void check_slots(struct check *c)
@@ -266,24 +279,16 @@ static void check_anchor_copies(struct check *c)
 	unsigned int k;
 
 	for (k = 0; k < 2; k++) {
-		struct devmem_finding *f;
 		char why[96];
 
 		if (!c->anchor_err[k])
 			continue;
 		dm_anchor_decode(c->area->head + (size_t)k * DM_ANCHOR_COPY,
 				 NULL, why, sizeof(why));
-		f = add(c, DEVMEM_FINDING_ERROR, "anchor-copy", -1, -1,
-			"anchor copy %u: %s", k, why);
-		if (!f || c->newest < 0)
-			continue;
-		if (!c->can_repair) {
-			append(f, "; not repairable: %s", c->norepair);
-			continue;
-		}
-		f->repairable = true;
-		f->note = strlen(f->msg);
-		append(f, "; repairable from anchor copy %u", k ^ 1);
+		repairable(c,
+			   add(c, DEVMEM_FINDING_ERROR, "anchor-copy", -1, -1,
+			       "anchor copy %u: %s", k, why),
+			   k ? "anchor copy 0" : "anchor copy 1");
 	}
 }
 
