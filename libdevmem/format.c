@@ -807,7 +807,8 @@ enum dm_meta_state dm_area_inspect(const void *head, size_t len,
 		if (!slots) {
 			r.state = DM_META_CORRUPT;
 			snprintf(r.why, sizeof(r.why),
-				 "the anchor's slots at offset 0x%llx are out of "
+				 "the anchor's slots at offset 0x%llx are out "
+				 "of "
 				 "reach (past the end of the region)",
 				 (unsigned long long)a.slots_offset);
 			break;
