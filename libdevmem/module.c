@@ -117,6 +117,44 @@ static int build_tree_path(struct devmem_ctx *ctx, char *buf, size_t len)
 	return 0;
 }
 
+/*
+ * Whether module @name is loaded and initialised: /sys/module/NAME/initstate
+ * reads "live". A built-in module has no initstate (false then: the lookup
+ * finds it as built-in, as before).
+ */
+static bool module_is_live(const char *name)
+{
+	char path[PATH_MAX], state[16] = "";
+	FILE *f;
+	bool live;
+
+	if ((size_t)snprintf(path, sizeof(path), "/sys/module/%s/initstate",
+			     name) >= sizeof(path))
+		return false;
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	live = fgets(state, sizeof(state), f) && strcmp(state, "live\n") == 0;
+	fclose(f);
+	return live;
+}
+
+/*
+ * A libkmod context. Inserting a module file by path reads no modprobe
+ * configuration (no options, no install commands: kmod_module_insert_module()
+ * with no options), so that context gets no configuration directories:
+ * libndctl has parsed the same files twice already in this process
+ * (ndctl_new(): its own and libdaxctl's context), a third parse would only
+ * cost time. A lookup by name, which applies the configuration, gets the
+ * default directories.
+ */
+static struct kmod_ctx *kmod_ctx_new(bool by_path)
+{
+	static const char *const no_config[] = {NULL};
+
+	return kmod_new(NULL, by_path ? no_config : NULL);
+}
+
 static int insert_devmem(struct devmem_ctx *ctx, struct kmod_ctx *kctx)
 {
 	const char *env = getenv("DEVMEM_KMOD");
@@ -163,9 +201,10 @@ static int wait_for_ctl(struct devmem_ctx *ctx)
  * @ctx: context
  *
  * Does nothing when DEVMEM_CTL_PATH exists. Otherwise inserts device_dax
- * (by name, with its dependencies), then devmem: from the path in the
- * environment variable DEVMEM_KMOD if set, else the installed module
- * "devmem", else <directory of the running executable>/../kmod/devmem.ko.
+ * (by name, with its dependencies) unless it is loaded already, then
+ * devmem: from the path in the environment variable DEVMEM_KMOD if set,
+ * else the installed module "devmem", else
+ * <directory of the running executable>/../kmod/devmem.ko.
  * Waits up to 2 s for DEVMEM_CTL_PATH to appear and checks the module's
  * ABI version.
  *
@@ -174,7 +213,8 @@ static int wait_for_ctl(struct devmem_ctx *ctx)
 int devmem_module_load(struct devmem_ctx *ctx)
 {
 	struct kmod_ctx *kctx;
-	bool was_open;
+	bool was_open, dax_live;
+	const char *env;
 	int rc;
 
 	if (!ctx)
@@ -189,12 +229,23 @@ int devmem_module_load(struct devmem_ctx *ctx)
 	was_open = ctx->ctl_fd >= 0;
 	if (devmem_module_is_loaded(ctx))
 		goto check;
-	kctx = kmod_new(NULL, NULL);
+	/*
+	 * device_dax loaded already (at boot the nvdimm stack usually is):
+	 * no lookup. Then the only module left is devmem; by path it needs no
+	 * modprobe configuration (see kmod_ctx_new()).
+	 */
+	dax_live = module_is_live("device_dax");
+	env = getenv("DEVMEM_KMOD");
+	kctx = kmod_ctx_new(dax_live && env && *env);
 	if (!kctx) {
 		err(ctx, "libkmod: cannot initialise\n");
 		return -ENOMEM;
 	}
-	rc = insert_by_name(ctx, kctx, "device_dax");
+	rc = 0;
+	if (dax_live)
+		dbg(ctx, "device_dax: loaded already\n");
+	else
+		rc = insert_by_name(ctx, kctx, "device_dax");
 	if (rc == -ENOENT)
 		err(ctx, "device_dax: no such module for this kernel\n");
 	if (rc == 0)

@@ -5,10 +5,14 @@
  * start). Claiming a region takes it away from the stock nvdimm stack;
  * assembling brings up the namespaces recorded on a region's media.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <ndctl/libndctl.h>
 #include <linux/ndctl.h>
@@ -1006,6 +1010,76 @@ give_back:
 	return rc;
 }
 
+/* Read DIR/SUB/ATTR (a sysfs number, decimal or 0x...) relative to @dfd. */
+static int sysfs_read_ull(int dfd, const char *sub, const char *attr,
+			  unsigned long long *val)
+{
+	char path[NAME_MAX + 32], buf[64], *end;
+	ssize_t n;
+	int fd;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", sub, attr) >=
+	    sizeof(path))
+		return -ENAMETOOLONG;
+	fd = openat(dfd, path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -EIO;
+	buf[n] = '\0';
+	errno = 0;
+	*val = strtoull(buf, &end, 0);
+	if (errno || end == buf)
+		return -EINVAL;
+	return 0;
+}
+
+/*
+ * Whether sysfs shows a namespace of the stock nvdimm stack in @r: the
+ * test of ns_is_stock() (size > 0, not label-less), read straight from
+ * /sys/bus/nd/devices/REGION/namespaceN.M/size and nstype. Lets assemble pass
+ * over a stock region without libndctl's enumeration of its namespaces
+ * (about 15 attributes, module alias lookups and probe flushes per
+ * namespace and seed); a region where this finds nothing still goes
+ * through region_has_stock() in devmem_region_claim_tmp().
+ */
+static bool region_sysfs_has_stock(struct devmem_region *r)
+{
+	char path[PATH_MAX], prefix[32];
+	struct dirent *de;
+	bool found = false;
+	DIR *dir;
+
+	if ((size_t)snprintf(path, sizeof(path), "/sys/bus/nd/devices/%s",
+			     r->devname) >= sizeof(path) ||
+	    (size_t)snprintf(prefix, sizeof(prefix), "namespace%u.",
+			     ndctl_region_get_id(r->ndr)) >= sizeof(prefix))
+		return false;
+	dir = opendir(path);
+	if (!dir)
+		return false;
+	while (!found && (de = readdir(dir))) {
+		unsigned long long size = 0, type = 0;
+
+		if (strncmp(de->d_name, prefix, strlen(prefix)) != 0)
+			continue;
+		if (sysfs_read_ull(dirfd(dir), de->d_name, "size", &size) < 0 ||
+		    sysfs_read_ull(dirfd(dir), de->d_name, "nstype", &type) < 0)
+			continue;
+		if (size > 0 && type != ND_DEVICE_NAMESPACE_IO) {
+			dbg(r->ctx,
+			    "%s: holds %s (nstype %llu, %llu bytes) of the "
+			    "stock stack; not devmem's\n",
+			    r->devname, de->d_name, type, size);
+			found = true;
+		}
+	}
+	closedir(dir);
+	return found;
+}
+
 /**
  * devmem_region_assemble - bring up the namespaces recorded on a region
  * @region: an nvdimm pmem region
@@ -1043,8 +1117,10 @@ int devmem_region_assemble(struct devmem_region *region)
 	if (rc < 0)
 		goto out;
 	rc = devmem_region_refresh(r);
-	if (rc == 0)
-		rc = r->claimed ? assemble_claimed(r, m) : assemble_new(r, m);
+	if (rc == 0 && r->claimed)
+		rc = assemble_claimed(r, m);
+	else if (rc == 0 && !region_sysfs_has_stock(r))
+		rc = assemble_new(r, m);
 	devmem_unlock(r->ctx);
 out:
 	free(m);

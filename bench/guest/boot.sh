@@ -2,7 +2,8 @@
 # Guest side of bench/boot: bring-up after a real reboot, module load
 # included. $1 = output dir, $2 = stock DIMM address (labelled), $3 = devmem
 # DIMM address, $4 = setup | measure, $5 = size MiB, $6 = map (dev|mem),
-# $7 = repetition (measure).
+# $7 = repetition (measure), $8 = devmemctl to time (default: the build's
+# cli/devmemctl), $9 = its side name in the results (default devmem).
 # setup (boot 1): `ndctl create-namespace -m devdax -M MAP -a 2M -s SIZE` on
 #   the stock DIMM, `devmemctl claim` + `create-namespace` of the same usable
 #   bytes on the other; writes $1/ids (stock namespace, stock dax, devmem
@@ -20,11 +21,16 @@
 #   node exists: the labels read again and the namespace probed again,
 #   without a module load.
 #   Which side goes first alternates with the repetition.
+#   Both sides run without the harness's LD_LIBRARY_PATH (vm-run points it
+#   at the checkout's libdevmem for every process; devmemctl links libdevmem
+#   statically): at boot, udev starts modprobe and devmemctl without it,
+#   and with it every library lookup of either side first probes that
+#   directory and its glibc-hwcaps subdirectories over 9p.
 set -Eeuo pipefail
 trap 'echo "guest FAIL line $LINENO: $BASH_COMMAND" >&2' ERR
 # shellcheck source=tests/vm/lib.sh
 . tests/vm/lib.sh
-out=$1 what=$4 size=$5 map=$6 rep=${7:-0}
+out=$1 what=$4 size=$5 map=$6 rep=${7:-0} dm=${8:-devmemctl} side=${9:-devmem}
 S=$(vm_region_at "$2")
 D=$(vm_region_at "$3")
 us() { echo "${EPOCHREALTIME/./}"; }
@@ -47,6 +53,7 @@ if [ "$what" = setup ]; then
 	exit 0
 fi
 read -r ns sdax ddax use <"$out/ids"
+unset LD_LIBRARY_PATH
 [ -e "/dev/$sdax" ] # the stock namespace came up at boot
 [ ! -e /dev/devmem ] && [ ! -e "/dev/$ddax" ]
 stock() {
@@ -69,10 +76,10 @@ stock() {
 devmem() {
 	local t0 t1
 	t0=$(us)
-	devmemctl assemble >/dev/null
+	"$dm" assemble >/dev/null
 	until [ -e "/dev/$ddax" ]; do :; done
 	t1=$(us)
-	rec boot "$c" devmem "$rep" reup_us $((t1 - t0))
+	rec boot "$c" "$side" "$rep" reup_us $((t1 - t0))
 }
 if [ $((rep % 2)) = 1 ]; then
 	stock
