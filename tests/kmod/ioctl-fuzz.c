@@ -391,8 +391,8 @@ static bool guard(unsigned long cmd, uint64_t *w)
 		/* write back exactly what is there */
 		rd.buf = ma->buf = (uintptr_t)metabuf;
 		if (w[0] == DEVMEM_ABI_VERSION && !rd.reserved &&
-		    !prot_busy(xioctl(DEVMEM_IOC_META_READ, &rd)) &&
-		    rd.length && rd.offset < DEVMEM_META_IO_MAX &&
+		    prot_busy(xioctl(DEVMEM_IOC_META_READ, &rd)) && rd.length &&
+		    rd.offset < DEVMEM_META_IO_MAX &&
 		    rd.length <= DEVMEM_META_IO_MAX - rd.offset) {
 			/* the read failed although the range is valid */
 			bad("guard read of region %llu failed", rd.id);
