@@ -27,6 +27,7 @@ stamp() { # NAME: random data at the start of the namespace
 verify() { # NAME...
 	local n got
 	for n in "$@"; do
+		rm -f /tmp/back # daxio writes into a file without truncating it
 		daxio -i "/dev/$(dev_of "$n")" -o /tmp/back -l "$(len_of "$n")" 2>/dev/null
 		got=$(sha256sum </tmp/back | cut -d' ' -f1)
 		grep -qx "$n $got" "$out/sums" || { echo "$n: data differs" >&2; exit 1; }
