@@ -8,6 +8,12 @@
 # Writes $1/results.tsv: section case side rep metric value.
 set -Eeuo pipefail
 trap 'echo "guest FAIL line $LINENO: $BASH_COMMAND" >&2' ERR
+# ndax N: how many devices /sys/bus/dax/devices/daxN.* there are (0 when
+# none, without a failing ls in a pipeline setting off the ERR trap)
+ndax() {
+	local d=(/sys/bus/dax/devices/dax"$1".*)
+	if [ -e "${d[0]}" ]; then echo "${#d[@]}"; else echo 0; fi
+}
 # shellcheck source=tests/vm/lib.sh
 . tests/vm/lib.sh
 out=$1 reps=$4 sizes=$5 counts=$6 parts=$7
@@ -237,7 +243,7 @@ if [[ " $parts " == *" meta "* ]]; then
 		rec kmem "$n" devmem 1 slab_kib "$dslab"
 		dax=$(dm_chardev m0)
 		id=$(dm_region_id "$dax")
-		test "$(ls -d /sys/bus/dax/devices/dax"$sid".* | wc -l)" = "$n"
+		test "$(ndax "$sid")" = "$n"
 		for rep in $(seq 1 "$reps"); do
 			for side in $(order "$rep"); do
 				if [ "$side" = stock ]; then
@@ -246,10 +252,10 @@ if [[ " $parts " == *" meta "* ]]; then
 					t1=$(us)
 					rec meta "$n" stock "$rep" list_us $((t1 - t0))
 					ndctl disable-namespace all -r "$S" >/dev/null
-					[ "$(ls -d /sys/bus/dax/devices/dax"$sid".* 2>/dev/null | wc -l)" = 0 ]
+					[ "$(ndax "$sid")" = 0 ]
 					t0=$(us)
 					ndctl enable-namespace all -r "$S" >/dev/null
-					while [ "$(ls -d /sys/bus/dax/devices/dax"$sid".* 2>/dev/null | wc -l)" != "$n" ]; do :; done
+					while [ "$(ndax "$sid")" != "$n" ]; do :; done
 					t1=$(us)
 					cat /sys/bus/nd/devices/ndbus0/wait_probe >/dev/null
 					rec meta "$n" stock "$rep" assemble_us $((t1 - t0))
