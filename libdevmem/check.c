@@ -35,6 +35,7 @@ struct check {
 	int nomem;
 	const struct devmem_area *area; /* the metadata as read */
 	const unsigned char *buf;	/* its slots (devmem_area_slots()) */
+	struct devmem_meta *meta;	/* the area classified, once */
 	bool anchor_bad;		/* a 2.x anchor with no valid copy */
 	int anchor_err[2];		/* per copy, under a valid anchor */
 	struct dm_layout *slot[DM_NR_SLOTS];
@@ -249,15 +250,13 @@ static void check_slots(struct check *c)
  */
 static void check_anchor(struct check *c)
 {
-	const struct devmem_area *a = c->area;
-	struct dm_meta_report rep;
+	const struct dm_meta_report *rep = &c->meta->rep;
 
-	dm_area_inspect(a->head, DM_HEAD_SIZE, a->slots, NULL, &rep);
-	if (!rep.anchored) {
+	if (!rep->anchored) {
 		for (unsigned int k = 0; k < 2; k++) {
-			int e = rep.anchor_err[k];
+			int e = rep->anchor_err[k];
 
-			if (rep.state != DM_META_BLANK &&
+			if (c->meta->state != DM_META_BLANK &&
 			    (e == -EBADMSG || e == -ERANGE ||
 			     e == -EPROTONOSUPPORT))
 				c->anchor_bad = true;
@@ -266,11 +265,11 @@ static void check_anchor(struct check *c)
 			add(c, DEVMEM_FINDING_ERROR, "anchor-corrupt", -1, -1,
 			    "%s; not repairable: where the slots are is not "
 			    "known",
-			    rep.why);
+			    rep->why);
 		return;
 	}
-	c->anchor_err[0] = rep.anchor_err[0];
-	c->anchor_err[1] = rep.anchor_err[1];
+	c->anchor_err[0] = rep->anchor_err[0];
+	c->anchor_err[1] = rep->anchor_err[1];
 }
 
 /* After check_slots(): a damaged anchor copy, repairable with the slots. */
@@ -476,26 +475,23 @@ static int check_kernel(struct check *c, const struct dm_layout *l)
 	return 0;
 }
 
-/* Rewrite both slots from the newest valid copy (update protocol). */
+/*
+ * Rewrite both slots from the newest valid copy (update protocol), with
+ * the area as the check read it as the state before.
+ */
 static int repair(struct check *c)
 {
 	struct devmem_region *r = c->r;
 	struct devmem_finding *f;
-	struct devmem_meta *m;
+	struct devmem_meta *m = c->meta;
 	int rc;
 
-	m = devmem_meta_new(r->ctx);
-	if (!m)
-		return -ENOMEM;
-	m->state = dm_area_inspect(c->area->head, DM_HEAD_SIZE, c->area->slots,
-				   &m->layout, &m->rep);
 	if (m->state != DM_META_VALID ||
 	    m->layout.seq != c->slot[c->newest]->seq) {
 		err(r->ctx,
 		    "%s: the metadata does not inspect as generation %llu; "
 		    "not repaired\n",
 		    r->devname, (unsigned long long)c->slot[c->newest]->seq);
-		free(m);
 		return -EIO;
 	}
 	rc = devmem_meta_update(r, m, c->slot[c->newest]);
@@ -527,7 +523,6 @@ static int repair(struct check *c)
 		}
 		devmem_region_set_layout(r, m);
 	}
-	free(m);
 	return rc;
 }
 
@@ -555,40 +550,25 @@ static void findings_free(struct devmem_finding *f)
 static int check_is_devmem(struct check *c)
 {
 	struct devmem_region *r = c->r;
-	struct dm_meta_report *rep;
-	struct dm_layout *l;
-	int rc = 0;
+	const struct dm_meta_report *rep = &c->meta->rep;
 
-	rep = calloc(1, sizeof(*rep));
-	l = malloc(sizeof(*l));
-	if (!rep || !l) {
-		rc = -ENOMEM;
-		goto out;
-	}
-	switch (dm_area_inspect(c->area->head, DM_HEAD_SIZE, c->area->slots, l,
-				rep)) {
+	switch (c->meta->state) {
 	case DM_META_BLANK:
 		err(r->ctx,
 		    "%s: holds no devmem metadata (the metadata area is "
 		    "blank%s%s)\n",
 		    r->devname, rep->why[0] ? ": " : "", rep->why);
-		rc = -ENODATA;
-		break;
+		return -ENODATA;
 	case DM_META_FOREIGN:
 		err(r->ctx, "%s: holds no devmem metadata: %s\n", r->devname,
 		    rep->why);
-		rc = -EMEDIUMTYPE;
-		break;
+		return -EMEDIUMTYPE;
 	default:
 		add(c, DEVMEM_FINDING_INFO, "not-claimed", -1, -1,
 		    "not claimed: checked through a temporary claim, given "
 		    "back after the check; its namespaces are not mapped");
-		break;
+		return 0;
 	}
-out:
-	free(l);
-	free(rep);
-	return rc;
 }
 
 static int check_locked(struct check *c, unsigned int flags)
@@ -613,6 +593,13 @@ static int check_locked(struct check *c, unsigned int flags)
 		goto out;
 	c->area = &area;
 	c->buf = devmem_area_slots(&area);
+	c->meta = devmem_meta_new(r->ctx);
+	if (!c->meta) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	c->meta->state = dm_area_inspect(area.head, DM_HEAD_SIZE, area.slots,
+					 &c->meta->layout, &c->meta->rep);
 	if (tmp) {
 		rc = check_is_devmem(c);
 		if (rc < 0)
@@ -638,6 +625,8 @@ static int check_locked(struct check *c, unsigned int flags)
 out:
 	c->buf = NULL;
 	c->area = NULL;
+	free(c->meta);
+	c->meta = NULL;
 	devmem_area_free(&area);
 	if (tmp)
 		devmem_region_unclaim_tmp(r, was_enabled);
