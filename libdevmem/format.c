@@ -234,6 +234,19 @@ static int fail(char *why, size_t whylen, int err, const char *fmt, ...)
 	return err;
 }
 
+/* The checksum field at @csum of the @len bytes at @p matches them. */
+static int check_csum(const uint8_t *p, size_t len, size_t csum, char *why,
+		      size_t whylen)
+{
+	uint64_t got = get_le64(p + csum), want = checksum_at(p, len, csum);
+
+	if (got == want)
+		return 0;
+	return fail(why, whylen, -EBADMSG,
+		    "checksum 0x%016llx does not match computed 0x%016llx",
+		    (unsigned long long)got, (unsigned long long)want);
+}
+
 static int check_u32(const uint8_t *s, unsigned int off, uint32_t want,
 		     const char *what, char *why, size_t whylen)
 {
@@ -278,7 +291,7 @@ int dm_slot_decode(const void *slot, struct dm_layout *l, char *why,
 {
 	const uint8_t *s = slot;
 	uint32_t major, minor, count, nvalid = 0;
-	uint64_t csum, want, seq, rsize, slots = 0;
+	uint64_t seq, rsize, slots = 0;
 	int rc;
 
 	if (why && whylen)
@@ -296,13 +309,9 @@ int dm_slot_decode(const void *slot, struct dm_layout *l, char *why,
 			    "(this library reads %u.x and %u.x)",
 			    major, minor, DM_FMT_MAJOR_V1, DM_FMT_MAJOR);
 
-	csum = get_le64(s + HDR_CSUM);
-	want = slot_checksum(s);
-	if (csum != want)
-		return fail(why, whylen, -EBADMSG,
-			    "checksum 0x%016llx does not match computed "
-			    "0x%016llx",
-			    (unsigned long long)csum, (unsigned long long)want);
+	rc = check_csum(s, DM_SLOT_SIZE, HDR_CSUM, why, whylen);
+	if (rc)
+		return rc;
 
 	rc = check_u32(s, HDR_SLOT_SIZE, DM_SLOT_SIZE, "slot size", why,
 		       whylen);
@@ -645,7 +654,7 @@ int dm_anchor_decode(const void *copy, struct dm_anchor *out, char *why,
 {
 	const uint8_t *a = copy;
 	uint32_t major, minor;
-	uint64_t csum, want, slots;
+	uint64_t slots;
 	int rc;
 
 	if (why && whylen)
@@ -662,13 +671,9 @@ int dm_anchor_decode(const void *copy, struct dm_anchor *out, char *why,
 			    "layout version %u.%u is not supported "
 			    "(this library reads %u.x and %u.x)",
 			    major, minor, DM_FMT_MAJOR_V1, DM_FMT_MAJOR);
-	csum = get_le64(a + ANC_CSUM);
-	want = checksum_at(a, DM_ANCHOR_COPY, ANC_CSUM);
-	if (csum != want)
-		return fail(why, whylen, -EBADMSG,
-			    "checksum 0x%016llx does not match computed "
-			    "0x%016llx",
-			    (unsigned long long)csum, (unsigned long long)want);
+	rc = check_csum(a, DM_ANCHOR_COPY, ANC_CSUM, why, whylen);
+	if (rc)
+		return rc;
 	if (memcmp(a + ANC_TAG, ANC_TAG_STR, 8))
 		return fail(why, whylen, -ERANGE, "no anchor tag");
 	rc = check_u32(a, ANC_SLOT_SIZE, DM_SLOT_SIZE, "slot size", why,
