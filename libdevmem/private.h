@@ -63,7 +63,7 @@ struct devmem_namespace {
 	struct dm_ns ns;
 	bool active; /* mapped by the module on this boot */
 	uint64_t align_effective;
-	char chardev[32]; /* "dax100.0" when active */
+	char dev[32]; /* "dax100.0" (devdax), "devmem100.0" (fsdax): active */
 };
 
 struct devmem_ns_spec {
