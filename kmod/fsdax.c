@@ -67,6 +67,18 @@ static blk_status_t devmem_fsdax_bvec(struct devmem_fsdax *fd, bool write,
 	return rc;
 }
 
+/*
+ * REQ_PREFLUSH and REQ_FUA: the platform (ADR) persists what reached the
+ * memory controller, so a flush only has to drain the non-temporal stores
+ * of memcpy_flushcache(), as generic_nvdimm_flush() does without flush
+ * hints.
+ */
+static void devmem_fsdax_flush(void)
+{
+	/* order the non-temporal stores before the bio's completion */
+	wmb();
+}
+
 static void devmem_fsdax_submit_bio(struct bio *bio)
 {
 	struct devmem_fsdax *fd = bio->bi_bdev->bd_disk->private_data;
@@ -74,9 +86,8 @@ static void devmem_fsdax_submit_bio(struct bio *bio)
 	struct bvec_iter iter;
 	struct bio_vec bv;
 
-	/* the platform persists what reached the memory controller (ADR) */
 	if (bio->bi_opf & REQ_PREFLUSH)
-		wmb();
+		devmem_fsdax_flush();
 	bio_for_each_segment(bv, bio, iter) {
 		blk_status_t rc = devmem_fsdax_bvec(fd, write, &bv,
 						    iter.bi_sector);
@@ -87,7 +98,7 @@ static void devmem_fsdax_submit_bio(struct bio *bio)
 		}
 	}
 	if (bio->bi_opf & REQ_FUA)
-		wmb();
+		devmem_fsdax_flush();
 	bio_endio(bio);
 }
 

@@ -70,8 +70,9 @@ static void ns_busy_why(struct devmem_namespace *ns, const char *name)
 
 	if (ns->ns.mode == DM_MODE_FSDAX) {
 		err(ctx,
-		    "%s: /dev/%s is open (mounted?); unmount it first: "
-		    "not even --force revokes a filesystem\n",
+		    "%s: /dev/%s is in use (mounted, or held by swap, dm or "
+		    "md); unmount it first: not even --force revokes a "
+		    "filesystem\n",
 		    name, ns->dev);
 		return;
 	}
@@ -217,14 +218,6 @@ int devmem_namespace_map(struct devmem_namespace *ns)
 	int rc;
 
 	rc = devmem_kern_ns_map(r->ctx, &arg);
-	if (rc == -EOPNOTSUPP && ns->ns.mode == DM_MODE_FSDAX) {
-		err(r->ctx,
-		    "%s: %s: fsdax needs memory the platform describes as "
-		    "persistent; %s was claimed as undescribed (virtio-pmem), "
-		    "whose flushes the module cannot issue\n",
-		    r->devname, ns->ns.name, r->devname);
-		return rc;
-	}
 	if (rc < 0) {
 		err(r->ctx, "%s: %s: the devmem module refused to map it: %s\n",
 		    r->devname, ns->ns.name, strerror(-rc));
@@ -811,6 +804,14 @@ static int create_locked(struct devmem_region *r,
 	if (!r->claimed) {
 		err(ctx, "%s: not claimed by devmem\n", r->devname);
 		return -ENXIO;
+	}
+	if (spec->mode == DM_MODE_FSDAX && devmem_region_is_virtio(r)) {
+		err(ctx,
+		    "%s: is virtio-pmem: its writes persist only through a "
+		    "flush request to the device, which an fsdax namespace "
+		    "of devmem cannot send; use -m devdax\n",
+		    r->devname);
+		return -EOPNOTSUPP;
 	}
 	rc = devmem_meta_read(r, m);
 	if (rc < 0)
