@@ -245,8 +245,12 @@ static int anchor_write(struct devmem_region *r, const struct dm_layout *l)
 	return rc;
 }
 
-/* Does @next need its anchor (re)written after its slots? Yes unless a
- * valid anchor names these slots already and both its copies are good. */
+/*
+ * Does @next need its anchor (re)written after its slots? Yes unless a
+ * valid anchor names these slots and this layout (its region UUID: claim
+ * --force over a layout makes a new one) already, and both its copies are
+ * good.
+ */
 static bool anchor_needed(const struct devmem_meta *m,
 			  const struct dm_layout *next)
 {
@@ -254,6 +258,7 @@ static bool anchor_needed(const struct devmem_meta *m,
 		return false;
 	return m->state != DM_META_VALID || !m->rep.anchored ||
 	       m->rep.slots_offset != next->slots_offset ||
+	       memcmp(m->layout.region_uuid, next->region_uuid, 16) != 0 ||
 	       m->rep.anchor_err[0] || m->rep.anchor_err[1];
 }
 

@@ -6,6 +6,7 @@
  * lock, followed (or preceded) by the map (unmap) ioctl.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,13 +61,51 @@ static void ns_set_mapped(struct devmem_namespace *ns,
 		 (unsigned long long)arg->dax_id);
 }
 
+/* The driver bound to an active devdax namespace's device, in @drv ("" if
+ * none or unknown). */
+static const char *ns_dax_driver(const struct devmem_namespace *ns,
+				 char drv[PATH_MAX])
+{
+	char path[96];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/sys/bus/dax/devices/%s/driver", ns->dev);
+	n = readlink(path, drv, PATH_MAX - 1);
+	drv[n > 0 ? n : 0] = '\0';
+	return strrchr(drv, '/') ? strrchr(drv, '/') + 1 : drv;
+}
+
+/*
+ * Is active @ns in use in a way the module does not revoke (it would
+ * refuse to unmap it with -EBUSY)? An fsdax disk an exclusive opener holds
+ * (our own O_EXCL open fails with EBUSY), a devdax device bound to another
+ * driver than device_dax. A hint, to name the problem before --force.
+ */
+static bool ns_held(const struct devmem_namespace *ns)
+{
+	char drv[PATH_MAX];
+	const char *base;
+
+	if (ns->ns.mode == DM_MODE_FSDAX) {
+		char path[64];
+		int fd;
+
+		snprintf(path, sizeof(path), "/dev/%s", ns->dev);
+		fd = open(path, O_RDONLY | O_EXCL | O_CLOEXEC);
+		if (fd >= 0)
+			close(fd);
+		return fd < 0 && errno == EBUSY;
+	}
+	base = ns_dax_driver(ns, drv);
+	return *base && strcmp(base, "device_dax") != 0;
+}
+
 /* Why the module refused to unmap @ns (-EBUSY): say what holds it. */
-static void ns_busy_why(struct devmem_namespace *ns, const char *name)
+static void ns_busy_why(const struct devmem_namespace *ns, const char *name)
 {
 	struct devmem_ctx *ctx = ns->region->ctx;
-	char path[96], drv[PATH_MAX];
+	char drv[PATH_MAX];
 	const char *base;
-	ssize_t n;
 
 	if (ns->ns.mode == DM_MODE_FSDAX) {
 		err(ctx,
@@ -76,10 +115,7 @@ static void ns_busy_why(struct devmem_namespace *ns, const char *name)
 		    name, ns->dev);
 		return;
 	}
-	snprintf(path, sizeof(path), "/sys/bus/dax/devices/%s/driver", ns->dev);
-	n = readlink(path, drv, sizeof(drv) - 1);
-	drv[n > 0 ? n : 0] = '\0';
-	base = strrchr(drv, '/') ? strrchr(drv, '/') + 1 : drv;
+	base = ns_dax_driver(ns, drv);
 	if (strcmp(base, "kmem") == 0)
 		err(ctx,
 		    "%s: /dev/%s is system RAM (kmem); give it back first "
@@ -971,6 +1007,10 @@ static int destroy_locked(struct devmem_namespace *ns, unsigned int flags,
 	}
 	if (rc == 0 && arg.mapped) {
 		ns_set_mapped(ns, &arg);
+		if (ns_held(ns)) {
+			ns_busy_why(ns, name);
+			return -EBUSY;
+		}
 		if (!(flags & DEVMEM_FORCE)) {
 			err(ctx,
 			    "%s: is active (/dev/%s); use --force to "

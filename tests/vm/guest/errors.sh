@@ -52,6 +52,14 @@ if [ "$1" = force ]; then
 	set -e
 	devmemctl assemble >/dev/null
 	devmemctl assemble | jq -e 'length == 1 and .[0].name == "keep"' >/dev/null
+	# over devmem's own layout, with "keep" mapped: a new, empty layout
+	# (a new region uuid, so the anchor is rewritten too)
+	old=$(devmemctl list -R -r "$R0" | jq -r '.[0].uuid')
+	devmemctl claim --force "$R0" |
+		jq -e ".claimed and .namespaces == 0 and .uuid != \"$old\"" >/dev/null
+	[ ! -e /dev/dax100.0 ]
+	devmemctl check "$R0"
+	devmemctl create-namespace -r "$R0" -s 64M -n keep >/dev/null
 	devmemctl claim --force "$R1" | jq -e ".dev == \"$R1\" and .claimed" >/dev/null
 	devmemctl claim --force "$R2" | jq -e ".dev == \"$R2\" and .claimed" >/dev/null
 	[ -z "$(ndctl list -N -r "$R2")" ] && [ ! -e "/dev/dax${R2#region}.0" ]
