@@ -11,10 +11,11 @@
 # offline migrates the process's pages out (its data intact), back to
 # devdax the remainders kept their bytes, daxio round-trips, `check` is
 # clean; a namespace without a whole block is refused by kmem and comes
-# back. Boot 2 moves the DIMMs by 4 KiB: assemble, the data written in
-# boot 1 reads back, and the round trip again with the blocks recomputed
-# for the new placement (one namespace gains a block). The numbers are in
-# docs/system-ram.md.
+# back; one goes down as system RAM. Boot 2 moves the DIMMs by 4 KiB:
+# assemble, that one is devdax again (the mode is not persistent), the
+# data written in boot 1 reads back, and the round trip again with the
+# blocks recomputed for the new placement (one namespace gains a block).
+# The numbers are in docs/system-ram.md.
 . "$(dirname "$0")/testlib.sh"
 require_build
 

@@ -291,18 +291,35 @@ case $boot in
 	done
 	round_trip b1
 	too_small s1
+	check_clean
+	# system-ram mode is not recorded anywhere (stock daxctl): b1 goes
+	# down with its memory online and comes back as devdax in boot 2
+	name=b1
+	ns b1
+	daxctl reconfigure-device --mode=system-ram "$dax" >/dev/null
+	[ "$(driver "$dax")" = kmem ]
+	expect_blocks online
+	echo "b1: powered off as system RAM"
 	n=4
 	;;
 2)
 	devmemctl assemble >/dev/null
+	name=b1
+	ns b1
+	[ "$(driver "$dax")" = device_dax ] || die "b1: $dax bound to $(driver "$dax") after the reboot"
+	daxctl list -d "$dax" | jq -e '.[0].mode == "devdax"' >/dev/null
+	expect_blocks none
+	stamp 0 4M /tmp/d
+	unstamp 0 4M /tmp/d
+	echo "b1: back as devdax ($dax) after the reboot"
 	for name in m1 d1; do
 		verify "$name"
 		round_trip "$name"
 	done
+	check_clean
 	n=2
 	;;
 *) die "boot $boot?" ;;
 esac
-check_clean
 [ "$trips" -eq "$n" ] || die "$trips of $n round trips completed"
 echo "system-ram boot $boot ok"
