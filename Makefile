@@ -89,12 +89,18 @@ tests/vm/guest/stress-writer: tests/vm/guest/stress-writer.c
 tests/kmod/dax-stamp: tests/kmod/dax-stamp.c
 	$(CC) $(WARN) $(CFLAGS) -o $@ $<
 
+tests/kmod/dax-fault: tests/kmod/dax-fault.c
+	$(CC) $(WARN) $(CFLAGS) -o $@ $<
+
 tests/kmod/p2p-user: tests/kmod/p2p-user.c kmod/samples/devmem-ivshmem.h
 	$(CC) $(CPPFLAGS) -Ikmod/samples $(WARN) $(CFLAGS) -o $@ $<
 
 CLI_TESTS := $(wildcard tests/cli/test-*.sh tests/lint/test-*.sh) \
 	tests/fuzz/test-fuzz-regress.sh
 VM_TESTS := $(wildcard tests/vm/test-*.sh)
+# the programs the VM tests run in the guest
+VM_TOOLS := tests/kmod/ioctl-test tests/kmod/p2p-user tests/kmod/dax-stamp \
+	tests/kmod/dax-fault tests/kmod/ioctl-fuzz tests/vm/guest/stress-writer
 FUZZ_REPLAY := tests/fuzz/replay-meta tests/fuzz/replay-layout tests/fuzz/replay-cli
 
 # corpus + crash reproducers of the fuzz targets, replayed in make check
@@ -104,8 +110,7 @@ $(FUZZ_REPLAY): tests/fuzz/*.c tests/fuzz/*.h libdevmem/*.c libdevmem/*.h cli/*.
 check-unit: $(UNIT_TESTS) cli $(FUZZ_REPLAY)
 	@tests/run-tests $(UNIT_TESTS) $(CLI_TESTS)
 
-check-vm: all tests/kmod/ioctl-test tests/kmod/p2p-user tests/kmod/dax-stamp \
-		tests/kmod/ioctl-fuzz tests/vm/guest/stress-writer
+check-vm: all $(VM_TOOLS)
 	@tests/run-tests $(VM_TESTS)
 
 check-fuzz: deps
@@ -118,9 +123,7 @@ check-matrix: all
 	@tests/vm/reboot-matrix --report docs/reboot-matrix.md $(MATRIX_ARGS)
 
 check: deps
-	@$(MAKE) --no-print-directory all $(UNIT_TESTS) $(FUZZ_REPLAY) \
-		tests/kmod/ioctl-test tests/kmod/p2p-user tests/kmod/dax-stamp \
-		tests/kmod/ioctl-fuzz tests/vm/guest/stress-writer
+	@$(MAKE) --no-print-directory all $(UNIT_TESTS) $(FUZZ_REPLAY) $(VM_TOOLS)
 	@tests/run-tests $(UNIT_TESTS) $(CLI_TESTS) $(VM_TESTS)
 
 demo: deps
@@ -140,9 +143,7 @@ clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR)/kmod clean 2>/dev/null
 	-$(MAKE) -C $(KDIR) M=$(CURDIR)/kmod/samples clean 2>/dev/null
 	rm -f libdevmem/*.o libdevmem/*.a libdevmem/*.so* libdevmem/*.pc \
-		cli/*.o cli/devmemctl $(UNIT_TESTS) tests/kmod/ioctl-test \
-		tests/kmod/p2p-user tests/kmod/dax-stamp bench/bench-tool \
-		tests/kmod/ioctl-fuzz tests/vm/guest/stress-writer
+		cli/*.o cli/devmemctl $(UNIT_TESTS) $(VM_TOOLS) bench/bench-tool
 	-$(MAKE) -C tests/fuzz clean
 	rm -rf build/test-logs
 

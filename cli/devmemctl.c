@@ -25,7 +25,7 @@ static const struct cmd_struct commands[] = {
 	{"claim", cmd_claim,
 	 "make an nvdimm region devmem's, with an empty layout"},
 	{"create-namespace", cmd_create_namespace,
-	 "create a devdax namespace in a claimed region"},
+	 "create a devdax or fsdax namespace in a claimed region"},
 	{"destroy-namespace", cmd_destroy_namespace,
 	 "remove namespaces; their data is lost"},
 	{"list", cmd_list, "print namespaces or regions as JSON"},

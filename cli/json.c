@@ -37,7 +37,8 @@ static struct json_object *uuid_json(const unsigned char uu[16])
 
 /*
  * {"name","uuid","region","mode","size","align","align_effective"
- * (active only),"map","chardev" (active only),"state","offset"}
+ * (active only),"map","chardev" (devdax) or "blockdev" (fsdax) (active
+ * only),"state","offset"}
  */
 struct json_object *cli_namespace_to_json(struct devmem_namespace *ns,
 					  unsigned int flags)
@@ -53,7 +54,11 @@ struct json_object *cli_namespace_to_json(struct devmem_namespace *ns,
 	add(o, "name", json_object_new_string(devmem_namespace_get_name(ns)));
 	add(o, "uuid", uuid_json(uu));
 	add(o, "region", json_object_new_string(devmem_region_get_devname(r)));
-	add(o, "mode", json_object_new_string("devdax"));
+	add(o, "mode",
+	    json_object_new_string(devmem_namespace_get_mode(ns) ==
+						   DEVMEM_NS_MODE_FSDAX
+					   ? "fsdax"
+					   : "devdax"));
 	add(o, "size", size_json(devmem_namespace_get_size(ns), flags));
 	add(o, "align", json_object_new_uint64(devmem_namespace_get_align(ns)));
 	if (active)
@@ -64,9 +69,12 @@ struct json_object *cli_namespace_to_json(struct devmem_namespace *ns,
 	    json_object_new_string(
 		    devmem_namespace_get_map(ns) == DEVMEM_NS_MAP_MEM ? "mem"
 								      : "dev"));
-	if (active)
+	if (devmem_namespace_get_chardev(ns))
 		add(o, "chardev",
 		    json_object_new_string(devmem_namespace_get_chardev(ns)));
+	if (devmem_namespace_get_blockdev(ns))
+		add(o, "blockdev",
+		    json_object_new_string(devmem_namespace_get_blockdev(ns)));
 	add(o, "state", json_object_new_string(active ? "active" : "inactive"));
 	add(o, "offset",
 	    json_object_new_uint64(devmem_namespace_get_offset(ns)));

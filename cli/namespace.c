@@ -22,6 +22,7 @@ struct create_opts {
 struct create_vals {
 	unsigned long long size;
 	unsigned long align;
+	enum devmem_ns_mode mode;
 	enum devmem_ns_map map;
 	uuid_t uuid;
 	bool have_uuid;
@@ -32,7 +33,9 @@ static const struct cli_opt create_opts[] = {
 	{"size", 's', required_argument, "SIZE",
 	 "bytes of data, with an optional K, M, G or T suffix (binary); "
 	 "default: the largest that fits"},
-	{"mode", 'm', required_argument, "MODE", "devdax (the default)"},
+	{"mode", 'm', required_argument, "MODE",
+	 "devdax (a /dev/daxN.M character device, the default) or fsdax (a "
+	 "/dev/devmemN.M block device for mount -o dax)"},
 	{"align", 'a', required_argument, "ALIGN",
 	 "4K or 2M; default: 2M if SIZE is a multiple of 2M, else 4K"},
 	{"map", 'M', required_argument, "MAP",
@@ -47,9 +50,10 @@ static const struct cli_opt create_opts[] = {
 
 static const struct cli_cmd create_cmd = {
 	.name = "create-namespace",
-	.synopsis = "-r REGION [-s SIZE] [-m devdax] [-a 4K|2M] [-M dev|mem] "
-		    "[-n NAME] [-u UUID] [-v]",
-	.summary = "Create a devdax namespace in a claimed region and map it.",
+	.synopsis = "-r REGION [-s SIZE] [-m devdax|fsdax] [-a 4K|2M] "
+		    "[-M dev|mem] [-n NAME] [-u UUID] [-v]",
+	.summary = "Create a devdax or fsdax namespace in a claimed region and "
+		   "map it.",
 	.opts = create_opts,
 	.argname = "",
 	.min_args = 0,
@@ -158,10 +162,16 @@ static int create_validate(const struct create_opts *o, struct create_vals *v)
 			o->size);
 		errors++;
 	}
-	if (o->mode && strcmp(o->mode, "devdax") != 0) {
-		cli_error("invalid mode '%s': devmemctl supports devdax only",
-			  o->mode);
-		errors++;
+	if (o->mode) {
+		if (strcmp(o->mode, "devdax") == 0) {
+			v->mode = DEVMEM_NS_MODE_DEVDAX;
+		} else if (strcmp(o->mode, "fsdax") == 0) {
+			v->mode = DEVMEM_NS_MODE_FSDAX;
+		} else {
+			cli_error("invalid mode '%s': must be devdax or fsdax",
+				  o->mode);
+			errors++;
+		}
 	}
 	if (o->map) {
 		if (strcmp(o->map, "dev") == 0) {
@@ -202,6 +212,7 @@ static int create_spec(struct cli *cli, const struct create_opts *o,
 		return -ENOMEM;
 	if ((o->size && devmem_ns_spec_set_size(s, v->size) < 0) ||
 	    (v->align && devmem_ns_spec_set_align(s, v->align) < 0) ||
+	    (v->mode && devmem_ns_spec_set_mode(s, v->mode) < 0) ||
 	    (v->map && devmem_ns_spec_set_map(s, v->map) < 0) ||
 	    (o->name && devmem_ns_spec_set_name(s, o->name) < 0) ||
 	    (v->have_uuid && devmem_ns_spec_set_uuid(s, v->uuid) < 0)) {

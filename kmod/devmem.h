@@ -13,6 +13,8 @@
 #include <linux/xarray.h>
 #include <linux/devmem.h>
 
+struct dev_pagemap;
+struct gendisk;
 struct platform_device;
 struct resource;
 
@@ -47,6 +49,7 @@ struct devmem_ns {
 	u64 align; /* wanted fault size */
 	u64 align_effective; /* granted on this boot */
 	u64 map; /* enum devmem_map */
+	u64 mode; /* enum devmem_mode */
 	u64 resv_offset; /* start of the reservation, from the region start */
 	struct range data; /* physical data range */
 	struct range pgmap; /* sub-section aligned memremap_pages() range */
@@ -56,6 +59,7 @@ struct devmem_ns {
 	int dax_region_id;
 	int dax_id;
 	struct platform_device *pdev; /* platform data: a pointer to this */
+	struct gendisk *disk; /* fsdax: its block device, while probed */
 	int probe_rc; /* written by the probe, read after registration */
 };
 
@@ -68,6 +72,11 @@ int devmem_meta_io(struct devmem_meta_arg *arg, bool write);
 void devmem_region_release_all(void);
 bool devmem_range_overlaps_pgmap(const struct range *r);
 bool devmem_range_overlaps_region(const struct range *rg);
+
+/* fsdax.c */
+int devmem_fsdax_probe(struct platform_device *pdev, struct devmem_ns *ns,
+		       const struct dev_pagemap *pgmap);
+bool devmem_fsdax_busy(const struct devmem_ns *ns);
 
 /* p2p.c */
 bool devmem_range_overlaps_p2p(const struct range *rg);

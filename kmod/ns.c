@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * devmem namespaces: one platform device per mapped namespace, whose probe
- * hands device-dax a static dev_pagemap (as drivers/dax/pmem.c does). The
+ * hands device-dax a static dev_pagemap (as drivers/dax/pmem.c does), or
+ * for an fsdax namespace maps the pages itself under a block device
+ * (fsdax.c). The
  * pgmap range is the data range widened to sub-sections: rounded up from
  * the start of the namespace's reservation and up from the end of its
  * data. Userspace reserved the slack for that in the layout; here we only
@@ -59,6 +61,12 @@ static int devmem_ns_place(struct devmem_region *r,
 
 	if (arg->map != DEVMEM_MAP_DEV && arg->map != DEVMEM_MAP_MEM)
 		return -EINVAL;
+	if (arg->mode != DEVMEM_MODE_DEVDAX && arg->mode != DEVMEM_MODE_FSDAX)
+		return -EINVAL;
+	/* REQ_PREFLUSH is a barrier only: the platform must persist stores */
+	if (arg->mode == DEVMEM_MODE_FSDAX &&
+	    (r->flags & DEVMEM_CLAIM_UNDESCRIBED))
+		return -EOPNOTSUPP;
 	if (arg->align != DEVMEM_PAGE_SIZE &&
 	    arg->align != DEVMEM_SUBSECTION_SIZE)
 		return -EINVAL;
@@ -109,6 +117,7 @@ static int devmem_ns_place(struct devmem_region *r,
 	ns->region = r;
 	ns->index = arg->index;
 	ns->map = arg->map;
+	ns->mode = arg->mode;
 	ns->align = arg->align;
 	ns->align_effective = DEVMEM_PAGE_SIZE;
 	if (arg->align == DEVMEM_SUBSECTION_SIZE &&
@@ -127,21 +136,27 @@ static void devmem_ns_fill(const struct devmem_ns *ns, struct devmem_ns_arg *arg
 	arg->pgmap_start = ns->pgmap.start;
 	arg->pgmap_end = ns->pgmap.end + 1;
 	arg->mapped = 1;
+	arg->mode = ns->mode;
 }
 
-static bool devmem_dax_bound(struct device *parent, const struct devmem_ns *ns)
+/*
+ * The driver bound to a devdax namespace's dax device: NULL (none),
+ * "device_dax", or another ("kmem": the range is system RAM). The result
+ * is a hint read without the device lock; a driver name outlives a bind.
+ */
+static const char *devmem_dax_driver(const struct devmem_ns *ns)
 {
+	struct device_driver *drv = NULL;
 	struct device *child;
 	char name[32];
-	bool bound;
 
 	snprintf(name, sizeof(name), "dax%d.%d", ns->dax_region_id, ns->dax_id);
-	child = device_find_child_by_name(parent, name);
-	if (!child)
-		return false;
-	bound = !!READ_ONCE(child->driver);
-	put_device(child);
-	return bound;
+	child = device_find_child_by_name(&ns->pdev->dev, name);
+	if (child) {
+		drv = READ_ONCE(child->driver);
+		put_device(child);
+	}
+	return drv ? drv->name : NULL;
 }
 
 /* All devm: a failed probe or an unbind undoes everything in reverse. */
@@ -154,6 +169,8 @@ static int devmem_ns_probe(struct platform_device *pdev)
 	struct dev_dax *dev_dax;
 	int rc = 0;
 
+	ns->pdev = pdev;
+
 	if (ns->map == DEVMEM_MAP_DEV) {
 		struct vmem_altmap altmap = {
 			.base_pfn = PHYS_PFN(ns->pgmap.start),
@@ -165,6 +182,10 @@ static int devmem_ns_probe(struct platform_device *pdev)
 
 		memcpy(&pgmap.altmap, &altmap, sizeof(altmap));
 		pgmap.flags |= PGMAP_ALTMAP_VALID;
+	}
+	if (ns->mode == DEVMEM_MODE_FSDAX) {
+		rc = devmem_fsdax_probe(pdev, ns, &pgmap);
+		goto out;
 	}
 
 	dax_region = alloc_dax_region(&pdev->dev, ns->dax_region_id, &ns->data,
@@ -189,7 +210,7 @@ static int devmem_ns_probe(struct platform_device *pdev)
 		goto out;
 	}
 	/* device_dax maps the pages in its own probe; did it succeed? */
-	if (!devmem_dax_bound(&pdev->dev, ns))
+	if (!devmem_dax_driver(ns))
 		rc = -ENXIO;
 out:
 	ns->probe_rc = rc;
@@ -278,8 +299,10 @@ int devmem_ns_map(struct devmem_ns_arg *arg)
 	}
 	r->nr_mapped++;
 	devmem_ns_fill(ns, arg);
-	pr_info("region%llu ns%llu: dax%d.%d [%#llx-%#llx] pgmap [%#llx-%#llx] map=%s align=%#llx\n",
-		r->id, ns->index, ns->dax_region_id, ns->dax_id, ns->data.start,
+	pr_info("region%llu ns%llu: %s%d.%d [%#llx-%#llx] pgmap [%#llx-%#llx] map=%s align=%#llx\n",
+		r->id, ns->index,
+		ns->mode == DEVMEM_MODE_FSDAX ? "devmem" : "dax",
+		ns->dax_region_id, ns->dax_id, ns->data.start,
 		ns->data.end, ns->pgmap.start, ns->pgmap.end,
 		ns->map == DEVMEM_MAP_DEV ? "dev" : "mem", ns->align_effective);
 	return 0;
@@ -302,6 +325,21 @@ static void devmem_ns_free(struct devmem_ns *ns)
 	kfree(ns);
 }
 
+/*
+ * In use in a way unmapping cannot revoke? A devdax device's mappings are
+ * revoked by its unregistration; a mounted filesystem or system RAM are not.
+ * Checked under devmem_lock; a mount or a bind racing it is not stopped.
+ */
+static bool devmem_ns_busy(const struct devmem_ns *ns)
+{
+	const char *drv;
+
+	if (ns->mode == DEVMEM_MODE_FSDAX)
+		return devmem_fsdax_busy(ns);
+	drv = devmem_dax_driver(ns);
+	return drv && strcmp(drv, "device_dax");
+}
+
 int devmem_ns_unmap(struct devmem_ns_arg *arg)
 {
 	struct devmem_region *r;
@@ -313,6 +351,8 @@ int devmem_ns_unmap(struct devmem_ns_arg *arg)
 		return rc;
 	if (!ns)
 		return -ENXIO;
+	if (devmem_ns_busy(ns))
+		return -EBUSY;
 	devmem_ns_free(ns);
 	return 0;
 }

@@ -151,7 +151,8 @@ static void check_slots(struct check *c)
 		const struct dm_layout *l = c->slot[c->newest];
 
 		c->can_repair = true;
-		if (l->minor != DM_FMT_MINOR) {
+		/* an older minor's fields are all known: it is rewritten */
+		if (l->major == DM_FMT_MAJOR && l->minor > DM_FMT_MINOR) {
 			c->can_repair = false;
 			snprintf(c->norepair, sizeof(c->norepair),
 				 "the layout is version %u.%u, this library "

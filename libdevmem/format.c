@@ -201,9 +201,9 @@ void dm_slot_encode(const struct dm_layout *l, void *slot)
 	}
 	memcpy(s + HDR_MAGIC, dm_magic, DM_MAGIC_LEN);
 	/* a writer always stamps the version it writes (see docs/format.md):
-	 * 2.0, or 1.0 for a 1.x layout updated in place */
+	 * 2.1, or 1.0 for a 1.x layout updated in place */
 	put_le32(s + HDR_MAJOR, v1 ? DM_FMT_MAJOR_V1 : DM_FMT_MAJOR);
-	put_le32(s + HDR_MINOR, 0);
+	put_le32(s + HDR_MINOR, v1 ? 0 : DM_FMT_MINOR);
 	put_le64(s + HDR_SEQ, l->seq);
 	memcpy(s + HDR_REGION_UUID, l->region_uuid, 16);
 	put_le64(s + HDR_REGION_SIZE, l->region_size);
@@ -441,7 +441,7 @@ static void name_foreign(const uint8_t *m, size_t len, char *why, size_t whylen)
  * its last slot after the table is empty; a cut inside leaves zeros over a
  * suffix of the old header. Either way the other slot is all zero, and
  * this one has nothing outside the header's fields and, byte by byte,
- * either zero or the value an empty layout (1.0 or 2.0) has in every field
+ * either zero or the value an empty layout (1.0 or 2.1) has in every field
  * but the generation, checksum, UUID, size, dax_region and slots offset:
  * an interrupted claim or release, which holds no layout.
  */
@@ -464,6 +464,8 @@ static bool torn_empty_header(const uint8_t *m, size_t len, unsigned int k)
 
 		if (i == HDR_MAJOR &&
 		    (s[i] == DM_FMT_MAJOR_V1 || s[i] == DM_FMT_MAJOR))
+			continue;
+		if (i == HDR_MINOR && s[i] == DM_FMT_MINOR) /* 2.x */
 			continue;
 		if (s[i] && !free_field && s[i] != ref[i])
 			return false;
@@ -716,6 +718,7 @@ static bool torn_anchor(const uint8_t *h, size_t len)
 
 	memcpy(ref + ANC_MAGIC, dm_magic, DM_MAGIC_LEN);
 	put_le32(ref + ANC_MAJOR, DM_FMT_MAJOR);
+	put_le32(ref + ANC_MINOR, DM_FMT_MINOR);
 	memcpy(ref + ANC_TAG, ANC_TAG_STR, 8);
 	put_le32(ref + ANC_SLOT_SIZE, DM_SLOT_SIZE);
 	put_le32(ref + ANC_NR_SLOTS, DM_NR_SLOTS);

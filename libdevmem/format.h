@@ -16,7 +16,7 @@
 
 #define DM_FMT_MAGIC	 "DEVMEM_REGION\0\0" /* 16 bytes with the NULs */
 #define DM_FMT_MAJOR	 2u		     /* what a new claim writes */
-#define DM_FMT_MINOR	 0u
+#define DM_FMT_MINOR	 1u		     /* 2.1: mode fsdax */
 #define DM_FMT_MAJOR_V1	 1u	  /* read, and updated in place as 1.0 */
 #define DM_SLOT_SIZE	 0x10000u /* one copy of the metadata */
 #define DM_NR_SLOTS	 2u /* slot k at slots_offset + k * DM_SLOT_SIZE */
@@ -29,7 +29,7 @@
 #define DM_NS_MAX	 ((DM_SLOT_SIZE - DM_HDR_SIZE) / DM_NS_ENTRY_SIZE) /* 480 */
 #define DM_NAME_MAX	 64u /* bytes incl. the terminating NUL */
 
-enum dm_ns_mode { DM_MODE_DEVDAX = 1 };
+enum dm_ns_mode { DM_MODE_DEVDAX = 1, DM_MODE_FSDAX = 2 }; /* 2: since 2.1 */
 enum dm_ns_map { DM_MAP_DEV = 1, DM_MAP_MEM = 2 }; /* == enum devmem_map */
 #define DM_NS_FLAG_VALID 0x1u
 

@@ -414,10 +414,11 @@ static int check_ns(const struct dm_layout *l, unsigned int i, char *err,
 	if (uuid_zero(ns->uuid))
 		return fail(err, errlen, -EINVAL, "namespace %u: UUID is zero",
 			    i);
-	if (ns->mode != DM_MODE_DEVDAX)
+	if (ns->mode != DM_MODE_DEVDAX && ns->mode != DM_MODE_FSDAX)
 		return fail(err, errlen, -EINVAL,
-			    "namespace %u: mode %u is not devdax (%u)", i,
-			    ns->mode, DM_MODE_DEVDAX);
+			    "namespace %u: mode %u is not devdax (%u) or fsdax "
+			    "(%u)",
+			    i, ns->mode, DM_MODE_DEVDAX, DM_MODE_FSDAX);
 	if (!valid_map(ns->map))
 		return fail(err, errlen, -EINVAL,
 			    "namespace %u: map %u is not dev (%u) or mem (%u)",

@@ -32,6 +32,7 @@ extern "C" {
 
 enum devmem_ns_mode {
 	DEVMEM_NS_MODE_DEVDAX = 1, /* a device-dax character device */
+	DEVMEM_NS_MODE_FSDAX = 2,  /* a block device for filesystem-DAX (1.3) */
 };
 
 enum devmem_ns_map {
@@ -104,6 +105,8 @@ unsigned long devmem_namespace_get_align(struct devmem_namespace *ns);
 int devmem_namespace_is_active(struct devmem_namespace *ns);
 unsigned long devmem_namespace_get_align_effective(struct devmem_namespace *ns);
 const char *devmem_namespace_get_chardev(struct devmem_namespace *ns);
+/* "devmemN.M" of an active fsdax namespace (LIBDEVMEM_1.3) */
+const char *devmem_namespace_get_blockdev(struct devmem_namespace *ns);
 int devmem_namespace_create(struct devmem_region *region,
 			    const struct devmem_ns_spec *spec,
 			    struct devmem_namespace **ns);

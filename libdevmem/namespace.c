@@ -6,9 +6,11 @@
  * lock, followed (or preceded) by the map (unmap) ioctl.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <uuid/uuid.h>
 
@@ -31,7 +33,7 @@ static void ns_bury(struct devmem_namespace *ns)
 	struct devmem_ctx *ctx = ns->region->ctx;
 
 	ns->active = false;
-	ns->chardev[0] = '\0';
+	ns->dev[0] = '\0';
 	ns->next = ctx->dead;
 	ctx->dead = ns;
 }
@@ -52,9 +54,42 @@ static void ns_set_mapped(struct devmem_namespace *ns,
 {
 	ns->active = true;
 	ns->align_effective = arg->align_effective;
-	snprintf(ns->chardev, sizeof(ns->chardev), "dax%llu.%llu",
+	snprintf(ns->dev, sizeof(ns->dev), "%s%llu.%llu",
+		 ns->ns.mode == DM_MODE_FSDAX ? "devmem" : "dax",
 		 (unsigned long long)arg->dax_region,
 		 (unsigned long long)arg->dax_id);
+}
+
+/* Why the module refused to unmap @ns (-EBUSY): say what holds it. */
+static void ns_busy_why(struct devmem_namespace *ns, const char *name)
+{
+	struct devmem_ctx *ctx = ns->region->ctx;
+	char path[96], drv[PATH_MAX];
+	const char *base;
+	ssize_t n;
+
+	if (ns->ns.mode == DM_MODE_FSDAX) {
+		err(ctx,
+		    "%s: /dev/%s is in use (mounted, or held by swap, dm or "
+		    "md); unmount it first: not even --force revokes a "
+		    "filesystem\n",
+		    name, ns->dev);
+		return;
+	}
+	snprintf(path, sizeof(path), "/sys/bus/dax/devices/%s/driver", ns->dev);
+	n = readlink(path, drv, sizeof(drv) - 1);
+	drv[n > 0 ? n : 0] = '\0';
+	base = strrchr(drv, '/') ? strrchr(drv, '/') + 1 : drv;
+	if (strcmp(base, "kmem") == 0)
+		err(ctx,
+		    "%s: /dev/%s is system RAM (kmem); give it back first "
+		    "with 'daxctl reconfigure-device --mode=devdax %s' (after "
+		    "'daxctl offline-memory %s'): not even --force revokes "
+		    "online memory\n",
+		    name, ns->dev, ns->dev, ns->dev);
+	else
+		err(ctx, "%s: /dev/%s is in use by the %s driver\n", name,
+		    ns->dev, *base ? base : "(unknown)");
 }
 
 static void ns_refresh_info(struct devmem_namespace *ns)
@@ -65,7 +100,7 @@ static void ns_refresh_info(struct devmem_namespace *ns)
 
 	ns->active = false;
 	ns->align_effective = 0;
-	ns->chardev[0] = '\0';
+	ns->dev[0] = '\0';
 	rc = devmem_kern_ns_info(r->ctx, r->id, ns->index, &arg);
 	if (rc == 0 && arg.mapped)
 		ns_set_mapped(ns, &arg);
@@ -178,6 +213,7 @@ int devmem_namespace_map(struct devmem_namespace *ns)
 		.size = ns->ns.size,
 		.align = ns->ns.align,
 		.map = ns->ns.map,
+		.mode = ns->ns.mode,
 	};
 	int rc;
 
@@ -189,7 +225,7 @@ int devmem_namespace_map(struct devmem_namespace *ns)
 	}
 	ns_set_mapped(ns, &arg);
 	info(r->ctx, "%s: %s: mapped as /dev/%s\n", r->devname, ns->ns.name,
-	     ns->chardev);
+	     ns->dev);
 	if (arg.align_effective < ns->ns.align) {
 		char a1[24], a2[24];
 		const char *want = devmem_align_str(ns->ns.align, a1);
@@ -366,11 +402,26 @@ unsigned long devmem_namespace_get_align_effective(struct devmem_namespace *ns)
  * devmem_namespace_get_chardev - the device-dax device of a namespace
  * @ns: namespace
  *
- * Returns "daxN.M" (the node is /dev/daxN.M), or NULL when not active.
+ * Returns "daxN.M" (the node is /dev/daxN.M), or NULL when not active or
+ * not a devdax namespace.
  */
 const char *devmem_namespace_get_chardev(struct devmem_namespace *ns)
 {
-	return ns && ns->active ? ns->chardev : NULL;
+	return ns && ns->active && ns->ns.mode == DM_MODE_DEVDAX ? ns->dev
+								 : NULL;
+}
+
+/**
+ * devmem_namespace_get_blockdev - the block device of an fsdax namespace
+ * @ns: namespace
+ *
+ * Returns "devmemN.M" (the node is /dev/devmemN.M; N.M as for daxN.M), or
+ * NULL when not active or not an fsdax namespace. LIBDEVMEM_1.3.
+ */
+const char *devmem_namespace_get_blockdev(struct devmem_namespace *ns)
+{
+	return ns && ns->active && ns->ns.mode == DM_MODE_FSDAX ? ns->dev
+								: NULL;
 }
 
 /**
@@ -454,7 +505,7 @@ int devmem_ns_spec_set_align(struct devmem_ns_spec *spec, unsigned long align)
 /**
  * devmem_ns_spec_set_mode - how the namespace is presented
  * @spec: description
- * @mode: DEVMEM_NS_MODE_DEVDAX
+ * @mode: DEVMEM_NS_MODE_DEVDAX or DEVMEM_NS_MODE_FSDAX (LIBDEVMEM_1.3)
  *
  * Returns 0 or -EINVAL.
  */
@@ -463,12 +514,13 @@ int devmem_ns_spec_set_mode(struct devmem_ns_spec *spec,
 {
 	if (!spec)
 		return -EINVAL;
-	if (mode != DEVMEM_NS_MODE_DEVDAX) {
-		err(spec->ctx, "invalid mode %d: only devdax (%d) exists\n",
-		    (int)mode, DEVMEM_NS_MODE_DEVDAX);
+	if (mode != DEVMEM_NS_MODE_DEVDAX && mode != DEVMEM_NS_MODE_FSDAX) {
+		err(spec->ctx,
+		    "invalid mode %d: devdax (%d) or fsdax (%d) exist\n",
+		    (int)mode, DEVMEM_NS_MODE_DEVDAX, DEVMEM_NS_MODE_FSDAX);
 		return -EINVAL;
 	}
-	spec->mode = DM_MODE_DEVDAX;
+	spec->mode = (uint32_t)mode;
 	return 0;
 }
 
@@ -753,6 +805,14 @@ static int create_locked(struct devmem_region *r,
 		err(ctx, "%s: not claimed by devmem\n", r->devname);
 		return -ENXIO;
 	}
+	if (spec->mode == DM_MODE_FSDAX && devmem_region_is_virtio(r)) {
+		err(ctx,
+		    "%s: is virtio-pmem: its writes persist only through a "
+		    "flush request to the device, which an fsdax namespace "
+		    "of devmem cannot send; use -m devdax\n",
+		    r->devname);
+		return -EOPNOTSUPP;
+	}
 	rc = devmem_meta_read(r, m);
 	if (rc < 0)
 		return rc;
@@ -910,15 +970,19 @@ static int destroy_locked(struct devmem_namespace *ns, unsigned int flags,
 		return rc;
 	}
 	if (rc == 0 && arg.mapped) {
+		ns_set_mapped(ns, &arg);
 		if (!(flags & DEVMEM_FORCE)) {
 			err(ctx,
-			    "%s: is active (/dev/dax%llu.%llu); use "
-			    "--force to destroy it\n",
-			    name, (unsigned long long)arg.dax_region,
-			    (unsigned long long)arg.dax_id);
+			    "%s: is active (/dev/%s); use --force to "
+			    "destroy it\n",
+			    name, ns->dev);
 			return -EBUSY;
 		}
 		rc = devmem_kern_ns_unmap(ctx, r->id, ns->index);
+		if (rc == -EBUSY) {
+			ns_busy_why(ns, name);
+			return rc;
+		}
 		if (rc < 0) {
 			err(ctx,
 			    "%s: %s: the devmem module refused to unmap "

@@ -63,7 +63,7 @@ struct devmem_namespace {
 	struct dm_ns ns;
 	bool active; /* mapped by the module on this boot */
 	uint64_t align_effective;
-	char chardev[32]; /* "dax100.0" when active */
+	char dev[32]; /* "dax100.0" (devdax), "devmem100.0" (fsdax): active */
 };
 
 struct devmem_ns_spec {
@@ -148,6 +148,7 @@ int devmem_regions_init(struct devmem_ctx *ctx);
 void devmem_regions_free(struct devmem_ctx *ctx);
 int devmem_regions_join_claims(struct devmem_ctx *ctx);
 int devmem_region_refresh(struct devmem_region *region);
+bool devmem_region_is_virtio(struct devmem_region *region);
 int devmem_region_unmap_all(struct devmem_region *region, bool force);
 int devmem_region_claim_tmp(struct devmem_region *region, bool *was_enabled,
 			    bool quiet);

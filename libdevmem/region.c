@@ -606,15 +606,24 @@ static void region_enable(struct devmem_region *r, bool was_enabled)
  * @want if that id is free, else the lowest free one. The id names the
  * region's devices: id I -> /dev/dax(100+I).M.
  */
-static int region_claim_ioctl(struct devmem_region *r, uint64_t want)
+/*
+ * Is @r a virtio-pmem device's range? No firmware table describes it, and
+ * its writes persist only through a flush request to the device.
+ */
+bool devmem_region_is_virtio(struct devmem_region *r)
 {
 	struct ndctl_bus *bus = ndctl_region_get_bus(r->ndr);
 	const char *provider = bus ? ndctl_bus_get_provider(bus) : NULL;
+
+	return provider && strcmp(provider, "virtio-pmem") == 0;
+}
+
+static int region_claim_ioctl(struct devmem_region *r, uint64_t want)
+{
 	uint64_t id = want, flags = 0;
 	int rc;
 
-	/* no firmware table describes a virtio-pmem device's range */
-	if (provider && strcmp(provider, "virtio-pmem") == 0)
+	if (devmem_region_is_virtio(r))
 		flags |= DEVMEM_CLAIM_UNDESCRIBED;
 	rc = devmem_kern_region_claim(r->ctx, r->phys, r->size, flags, &id);
 	if (rc < 0) {

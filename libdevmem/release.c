@@ -38,8 +38,7 @@ static int release_namespaces(struct devmem_region *r, bool force)
 			err(r->ctx,
 			    "%s: holds devmem namespace %s (/dev/%s, %llu "
 			    "bytes); destroy it or use --force\n",
-			    r->devname, devmem_namespace_get_name(ns),
-			    devmem_namespace_get_chardev(ns),
+			    r->devname, devmem_namespace_get_name(ns), ns->dev,
 			    devmem_namespace_get_size(ns));
 		else
 			err(r->ctx,

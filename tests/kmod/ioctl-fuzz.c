@@ -275,6 +275,8 @@ static void fill(unsigned long cmd, uint64_t *w)
 	struct devmem_meta_arg *ma = (void *)w;
 	struct devmem_ns_arg *na = (void *)w;
 	const uint64_t maps[] = {0, DEVMEM_MAP_DEV, DEVMEM_MAP_MEM, 3, ~0ull};
+	const uint64_t modes[] = {0, DEVMEM_MODE_DEVDAX, DEVMEM_MODE_FSDAX, 3,
+				  ~0ull};
 	const uint64_t aligns[] = {DEVMEM_PAGE_SIZE,
 				   DEVMEM_SUBSECTION_SIZE,
 				   0,
@@ -316,6 +318,7 @@ static void fill(unsigned long cmd, uint64_t *w)
 		na->size = size_value();
 		na->align = PICK(aligns);
 		na->map = PICK(maps);
+		na->mode = PICK(modes);
 		if (rnd() % 2) { /* plausible: whole sub-sections, in range */
 			na->resv_offset = (rnd() % 24) * DEVMEM_SUBSECTION_SIZE;
 			na->offset = na->resv_offset + DEVMEM_SUBSECTION_SIZE;
@@ -324,6 +327,7 @@ static void fill(unsigned long cmd, uint64_t *w)
 			na->index = rnd() % 8;
 			na->align = aligns[rnd() % 2];
 			na->map = maps[1 + rnd() % 2];
+			na->mode = modes[1 + rnd() % 2];
 		}
 		if (rnd() % 4 == 0) /* garbage in the (out) fields */
 			na->align_effective = rnd(), na->pgmap_start = rnd();

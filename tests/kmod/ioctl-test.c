@@ -75,6 +75,16 @@ static int ns_unmap(int fd, uint64_t id, uint64_t index)
 	return dm_ioctl(fd, DEVMEM_IOC_NS_UNMAP, &a);
 }
 
+static struct devmem_ns_arg ns_info(int fd, uint64_t id, uint64_t index)
+{
+	struct devmem_ns_arg a = {
+		.abi = DEVMEM_ABI_VERSION, .id = id, .index = index};
+
+	if (dm_ioctl(fd, DEVMEM_IOC_NS_INFO, &a))
+		a.mapped = 0;
+	return a;
+}
+
 static int meta_io(int fd, uint64_t id, unsigned long cmd, uint64_t off,
 		   uint64_t len, void *buf)
 {
@@ -117,6 +127,31 @@ static int dax_rw(const char *node, uint64_t size)
 	return rc;
 }
 
+/*
+ * An fsdax block device: read at @off what META_WRITE put on media before
+ * the map (@want), then write @pat at the start and the end of the device
+ * and fsync (bios through submit_bio).
+ */
+static int blk_rw(const char *node, uint64_t size, uint64_t off,
+		  const unsigned char *want, const unsigned char *pat)
+{
+	unsigned char got[4096];
+	int fd, rc = 0;
+
+	fd = open(node, O_RDWR);
+	if (fd < 0)
+		return -errno;
+	if (pread(fd, got, sizeof(got), (off_t)off) != sizeof(got) ||
+	    memcmp(got, want, sizeof(got)))
+		rc = -EIO;
+	if (!rc &&
+	    (pwrite(fd, pat, 4096, 0) != 4096 ||
+	     pwrite(fd, pat, 4096, (off_t)(size - 4096)) != 4096 || fsync(fd)))
+		rc = -errno;
+	close(fd);
+	return rc;
+}
+
 /* the --busy and --no-cap modes */
 static int refusal(int fd, const char *mode, uint64_t phys, uint64_t size)
 {
@@ -146,7 +181,7 @@ int main(int argc, char **argv)
 {
 	struct devmem_version v = {0};
 	struct devmem_region_arg ra;
-	struct devmem_ns_arg na;
+	struct devmem_ns_arg na, head_arg;
 	uint64_t phys, size, id = 0, id2;
 	static unsigned char buf[DEVMEM_META_IO_MAX], back[DEVMEM_META_IO_MAX];
 	char node[64];
@@ -174,7 +209,7 @@ int main(int argc, char **argv)
 
 	/* 1. version handshake */
 	expect("version", dm_ioctl(fd, DEVMEM_IOC_VERSION, &v), 0);
-	expect("version abi is 3", (int)v.abi, 3);
+	expect("version abi is 4", (int)v.abi, 4);
 	expect("unknown ioctl is ENOTTY", dm_ioctl(fd, _IO(0xDE, 0x7f), &v),
 	       -ENOTTY);
 
@@ -273,12 +308,19 @@ int main(int argc, char **argv)
 				    .offset = DEVMEM_META_IO_MAX + 3 * SZ_2M,
 				    .size = 64 * SZ_2M,
 				    .align = 4096,
-				    .map = DEVMEM_MAP_MEM};
+				    .map = DEVMEM_MAP_MEM,
+				    .mode = DEVMEM_MODE_DEVDAX};
 	{
 		struct devmem_ns_arg bad = na;
 
 		bad.map = 0;
 		expect("map=0", ns_map(fd, &bad), -EINVAL);
+		bad = na;
+		bad.mode = 0;
+		expect("mode=0", ns_map(fd, &bad), -EINVAL);
+		bad = na;
+		bad.mode = DEVMEM_MODE_FSDAX + 1;
+		expect("mode=3", ns_map(fd, &bad), -EINVAL);
 		bad = na;
 		bad.align = 8192;
 		expect("align 8K", ns_map(fd, &bad), -EINVAL);
@@ -439,6 +481,63 @@ int main(int argc, char **argv)
 		       0);
 		expect("anchor untouched by memmap and data",
 		       memcmp(buf, back, DEVMEM_ANCHOR_SIZE) == 0, 1);
+		head_arg = head;
+	}
+
+	/*
+	 * 11. fsdax, map=mem (ns0's place) and map=dev (the head namespace's
+	 * place, memmap before the data): a block device whose sector 0 is
+	 * the data start, refused to unmap while an exclusive opener holds
+	 * it, and whose writes are on media at the namespace's offset.
+	 */
+	for (int k = 0; k < 2; k++) {
+		struct devmem_ns_arg f = k ? head_arg : na;
+		unsigned char pat[4096], want[4096];
+		int bfd;
+
+		f.index = 3;
+		f.mode = DEVMEM_MODE_FSDAX;
+		for (size_t i = 0; i < sizeof(pat); i++) {
+			pat[i] = (unsigned char)(i * 7 + k + 3);
+			want[i] = (unsigned char)(i * 11 + k + 5);
+		}
+		expect("meta write: a block to read through the disk",
+		       meta_io(fd, id, DEVMEM_IOC_META_WRITE, f.offset + 8192,
+			       sizeof(want), want),
+		       0);
+		expect(k ? "map fsdax (dev)" : "map fsdax (mem)",
+		       ns_map(fd, &f), 0);
+		expect("info says fsdax",
+		       ns_info(fd, id, 3).mode == DEVMEM_MODE_FSDAX, 1);
+		snprintf(node, sizeof(node), "/dev/devmem%llu.%llu",
+			 (unsigned long long)f.dax_region,
+			 (unsigned long long)f.dax_id);
+		expect("block node exists",
+		       stat(node, &st) == 0 && S_ISBLK(st.st_mode), 1);
+		printf("     %s data [%#llx+%#llx) pgmap [%#llx-%#llx)\n", node,
+		       (unsigned long long)(phys + f.offset),
+		       (unsigned long long)f.size,
+		       (unsigned long long)f.pgmap_start,
+		       (unsigned long long)f.pgmap_end);
+		expect("block read, write, fsync",
+		       blk_rw(node, f.size, 8192, want, pat), 0);
+		bfd = open(node, O_RDONLY | O_EXCL);
+		expect("exclusive open", bfd >= 0, 1);
+		expect("unmap while held", ns_unmap(fd, id, 3), -EBUSY);
+		if (bfd >= 0)
+			close(bfd);
+		expect("unmap fsdax", ns_unmap(fd, id, 3), 0);
+		expect("block node gone", stat(node, &st), -1);
+		expect("meta read of the first block",
+		       meta_io(fd, id, DEVMEM_IOC_META_READ, f.offset,
+			       sizeof(back), back),
+		       0);
+		expect("first block on media", memcmp(back, pat, 4096) == 0, 1);
+		expect("meta read of the last block",
+		       meta_io(fd, id, DEVMEM_IOC_META_READ,
+			       f.offset + f.size - 4096, 4096, back),
+		       0);
+		expect("last block on media", memcmp(back, pat, 4096) == 0, 1);
 	}
 	expect("release", release(fd, id), 0);
 	expect("release again", release(fd, id), -ENOENT);

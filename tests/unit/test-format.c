@@ -182,7 +182,7 @@ static void test_byte_layout(void **state)
 
 	assert_memory_equal(s, magic, 16);
 	assert_int_equal(rd32(s + 16), 2);
-	assert_int_equal(rd32(s + 20), 0);
+	assert_int_equal(rd32(s + 20), 1);
 	assert_int_equal(s[24], 0x08); /* little-endian */
 	assert_int_equal(rd64(s + 24), 0x0102030405060708ull);
 	assert_memory_equal(s + 40, l->region_uuid, 16);
@@ -239,13 +239,13 @@ static const struct corruption corruptions[] = {
 	{"magic", 0, 1, 'd', -ENOENT, "no devmem magic", 1},
 	{"magic tail", 15, 1, 'X', -ENOENT, "no devmem magic", 1},
 	{"major 7", 16, 4, 7, -EPROTONOSUPPORT,
-	 "layout version 7.0 is not supported (this library reads 1.x and "
+	 "layout version 7.1 is not supported (this library reads 1.x and "
 	 "2.x)",
 	 1},
 	{"slots offset 0", 92, 8, 0, -ERANGE, "slots offset 0x0 is not", 1},
 	{"slots offset beyond", 92, 8, 0x3fff0000, -ERANGE,
 	 "slots offset 0x3fff0000", 1},
-	{"major 0", 16, 4, 0, -EPROTONOSUPPORT, "layout version 0.0", 1},
+	{"major 0", 16, 4, 0, -EPROTONOSUPPORT, "layout version 0.1", 1},
 	{"seq 0", 24, 8, 0, -ERANGE, "generation is 0", 1},
 	{"checksum", 32, 8, 0x1234, -EBADMSG,
 	 "checksum 0x0000000000001234 does not match computed 0x", 0},
@@ -643,7 +643,7 @@ static void test_inspect_unsupported(void **state)
 	assert_int_equal(dm_meta_inspect(m, META_LEN, NULL, &rep),
 			 DM_META_UNSUPPORTED);
 	print_message("%s\n", rep.why);
-	assert_string_equal(rep.why, "slot 0: layout version 7.0 is not "
+	assert_string_equal(rep.why, "slot 0: layout version 7.1 is not "
 				     "supported (this library reads 1.x and "
 				     "2.x)");
 	free(m);
@@ -840,7 +840,7 @@ static void test_anchor_layout(void **state)
 
 		assert_memory_equal(p, magic, 16);
 		assert_int_equal(rd32(p + 16), 2);
-		assert_int_equal(rd32(p + 20), 0);
+		assert_int_equal(rd32(p + 20), 1);
 		assert_memory_equal(p + 32, "ANCHOR\0\0", 8);
 		assert_memory_equal(p + 40, a.l->region_uuid, 16);
 		assert_int_equal(rd64(p + 56), a.l->slots_offset);
@@ -918,7 +918,7 @@ static void test_area_inspect(void **state)
 	wr32(a.head + 16, 3);
 	wr32(a.head + DM_ANCHOR_COPY + 16, 3);
 	assert_int_equal(area_state(&a, &rep), DM_META_UNSUPPORTED);
-	assert_non_null(strstr(rep.why, "anchor: layout version 3.0"));
+	assert_non_null(strstr(rep.why, "anchor: layout version 3.1"));
 
 	/* no anchor: a 1.x head is read as before; 2.x slots there are not */
 	memset(a.head, 0, DM_HEAD_SIZE);

@@ -755,7 +755,8 @@ MUT(m_size_unaligned, b->size += 0x200)
 MUT(m_size_2m, a->align = 0x200000; a->size += K4)
 MUT(m_size_zero, b->size = 0)
 MUT(m_size_huge, l->region_size = 1ull << 63; b->size = (1ull << 62) + M2)
-MUT(m_mode, a->mode = 2)
+MUT(m_mode, a->mode = 3)
+MUT(m_fsdax, a->mode = DM_MODE_FSDAX; b->mode = DM_MODE_FSDAX)
 MUT(m_map0, b->map = 0)
 MUT(m_map3, b->map = 3)
 MUT(m_align, b->align = 0x10000)
@@ -796,7 +797,8 @@ static const struct mutation mutations[] = {
 	{"size zero", m_size_zero, "namespace 1: size 0x0 "},
 	{"size too large", m_size_huge,
 	 "namespace 1: size 0x4000000000200000 is too large"},
-	{"mode", m_mode, "namespace 0: mode 2 is not devdax"},
+	{"mode", m_mode, "namespace 0: mode 3 is not devdax (1) or fsdax (2)"},
+	{"fsdax is a mode", m_fsdax, NULL},
 	{"map 0", m_map0, "namespace 1: map 0 is not"},
 	{"map 3", m_map3, "namespace 1: map 3 is not"},
 	{"align", m_align, "namespace 1: align 65536 is not"},
@@ -1005,6 +1007,7 @@ int main(void)
 		MUTATION(28),
 		MUTATION(29),
 		MUTATION(30),
+		MUTATION(31),
 		cmocka_unit_test(test_grown_region),
 		cmocka_unit_test(test_v1_layout),
 		cmocka_unit_test(test_property_is_tight),
@@ -1012,7 +1015,7 @@ int main(void)
 	};
 	const char *env = getenv("DEVMEM_TEST_SEED");
 
-	_Static_assert(sizeof(mutations) / sizeof(mutations[0]) == 31,
+	_Static_assert(sizeof(mutations) / sizeof(mutations[0]) == 32,
 		       "list every mutation in main()");
 	if (env)
 		seed = strtoull(env, NULL, 0);

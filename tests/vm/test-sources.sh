@@ -41,6 +41,12 @@ vm vp1 --virtio-pmem "$WORK/vp.img,size=512M,addr=0x100001000" --shared "$WORK" 
 	r=$(vm_region_at 0x100001000)
 	test "$(cat /sys/bus/nd/devices/ndbus*/provider)" = virtio-pmem
 	devmemctl claim "$r" >/dev/null
+	if devmemctl create-namespace -r "$r" -s 64M -m fsdax 2>/tmp/err; then
+		echo "fsdax created on virtio-pmem" >&2; exit 1
+	fi
+	cat /tmp/err
+	grep -q "is virtio-pmem: .*use -m devdax" /tmp/err
+	test "$(devmemctl list -N)" = "[]"
 	j=$(devmemctl create-namespace -r "$r" -s 64M -M dev -n vp)
 	jq -c "{chardev, size, map, align_effective}" <<<"$j"
 	head -c 64M /dev/urandom >/tmp/d

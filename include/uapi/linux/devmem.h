@@ -19,8 +19,11 @@
 #include <linux/ioctl.h>
 #include <linux/types.h>
 
-/* 2: struct devmem_region_arg.flags; 3: metadata I/O anywhere in a region */
-#define DEVMEM_ABI_VERSION 3ULL
+/*
+ * 2: struct devmem_region_arg.flags; 3: metadata I/O anywhere in a region;
+ * 4: struct devmem_ns_arg.mode (fsdax)
+ */
+#define DEVMEM_ABI_VERSION 4ULL
 #define DEVMEM_CTL_NAME	   "devmem" /* misc device: /dev/devmem */
 
 #define DEVMEM_PAGE_SIZE 0x1000ULL
@@ -40,6 +43,15 @@
 enum devmem_map {
 	DEVMEM_MAP_DEV = 1, /* struct pages in the device (vmem_altmap) */
 	DEVMEM_MAP_MEM = 2, /* struct pages in RAM */
+};
+
+enum devmem_mode {
+	DEVMEM_MODE_DEVDAX = 1, /* device-dax character device daxN.M */
+	/*
+	 * block device devmemN.M with a dax_device, for filesystem-DAX; only
+	 * on a region firmware describes as persistent (not UNDESCRIBED)
+	 */
+	DEVMEM_MODE_FSDAX = 2,
 };
 
 /* DEVMEM_IOC_VERSION */
@@ -83,7 +95,13 @@ struct devmem_meta_arg {
 	__u64 reserved; /* (in) zero */
 };
 
-/* DEVMEM_IOC_NS_MAP, DEVMEM_IOC_NS_UNMAP, DEVMEM_IOC_NS_INFO */
+/*
+ * DEVMEM_IOC_NS_MAP, DEVMEM_IOC_NS_UNMAP, DEVMEM_IOC_NS_INFO. Unmap refuses
+ * a namespace in use in a way it cannot revoke (-EBUSY): an fsdax block
+ * device that is open (mounted), a devdax device bound to another driver
+ * than device_dax (kmem: system RAM). Live mappings of a devdax device are
+ * revoked.
+ */
 struct devmem_ns_arg {
 	__u64 abi;   /* (in) DEVMEM_ABI_VERSION */
 	__u64 id;    /* (in) region id */
@@ -94,11 +112,12 @@ struct devmem_ns_arg {
 	__u64 align;	   /* (in) map: wanted fault size, 4K or 2M */
 	__u64 map;	   /* (in) map: enum devmem_map */
 	__u64 align_effective; /* (out) fault size in effect on this boot */
-	__u64 dax_region;      /* (out) N of /dev/daxN.M */
-	__u64 dax_id;	       /* (out) M of /dev/daxN.M */
+	__u64 dax_region;      /* (out) N of /dev/daxN.M or /dev/devmemN.M */
+	__u64 dax_id;	       /* (out) M of it */
 	__u64 pgmap_start; /* (out) physical range given to memremap_pages */
 	__u64 pgmap_end;   /* (out) exclusive */
 	__u64 mapped;	   /* (out) info: 1 when mapped */
+	__u64 mode;	   /* (in) map, (out) info: enum devmem_mode */
 	__u64 reserved;	   /* (in) zero */
 };
 
