@@ -381,7 +381,8 @@ int devmem_region_get_uuid(struct devmem_region *region, unsigned char uu[16])
  * devmem_region_get_layout_version - the on-media format of the layout
  * @region: region
  *
- * Returns major << 16 | minor (0x20000 for 2.0, 0x10000 for a 1.0 layout,
+ * Returns major << 16 | minor (0x20001 for 2.1, 0x20000 for a 2.0 layout not
+ * updated since, 0x10000 for a 1.0 layout,
  * which is read and updated in place), or -ENODATA when the region is not
  * claimed or holds no valid devmem layout.
  */

@@ -102,8 +102,8 @@ expect 2 create-namespace -r region0 -s 1G -a 1M
 err_has "invalid align '1M': must be 4K or 2M"
 expect 2 create-namespace -r region0 -s 3M -a 2M
 err_has "invalid size '3M': not a multiple of 2M"
-expect 2 create-namespace -r region0 -m fsdax
-err_has "invalid mode 'fsdax'"
+expect 2 create-namespace -r region0 -m sector
+err_has "invalid mode 'sector': must be devdax or fsdax"
 expect 2 create-namespace -r region0 -M ram
 err_has "invalid map 'ram': must be dev or mem"
 expect 2 create-namespace -r region0 -n 'a b'

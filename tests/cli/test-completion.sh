@@ -63,7 +63,7 @@ expect "region0 region1" devmemctl list -r ''
 expect "2M 4K" devmemctl create-namespace -r region0 -a ''
 expect "dev mem" devmemctl create-namespace -M ''
 expect "mem" devmemctl create-namespace --map=m
-expect "devdax" devmemctl create-namespace -m ''
+expect "devdax fsdax" devmemctl create-namespace -m ''
 expect "" devmemctl create-namespace -s ''
 expect "" devmemctl create-namespace -n ''
 expect "1c659551-664e-4ade-aea4-b71579fd3d33 2cb3b7d0-ea9a-4bdd-8e40-158a93fe0264 db logs" \

@@ -79,7 +79,7 @@ expect_fail 12345 "${C[@]}" -s 12345
 expect_fail 3M "${C[@]}" -s 3M -a 2M
 expect_fail 1G "${C[@]}" -s 64M -a 1G
 expect_fail foo "${C[@]}" -s 64M -M foo
-expect_fail fsdax "${C[@]}" -s 64M -m fsdax
+expect_fail sector "${C[@]}" -s 64M -m sector
 expect_fail 'bad name!' "${C[@]}" -s 64M -n 'bad name!'
 expect_fail keep "${C[@]}" -s 64M -n keep
 expect_fail not-a-uuid "${C[@]}" -s 64M -u not-a-uuid
