@@ -113,7 +113,7 @@ for i, kind in enumerate(kinds):
                 reseal(m, s)
         elif kind == 'major':
             for s in (s0, s1):
-                struct.pack_into('<I', m, s + 16, 3)
+                struct.pack_into('<II', m, s + 16, 3, 0)  # 3.0
                 reseal(m, s)
         elif kind == 'anchor0':
             m[40] ^= 0x01                        # copy 0: region uuid bit
@@ -122,7 +122,7 @@ for i, kind in enumerate(kinds):
             # no slots offset field; no anchor, nothing at the tail
             for k, s in enumerate((s0, s1)):
                 slot = bytearray(m[s:s + SLOT])
-                struct.pack_into('<I', slot, 16, 1)
+                struct.pack_into('<II', slot, 16, 1, 0)  # 1.0
                 slot[92:100] = bytes(8)
                 m[s:s + SLOT] = bytes(SLOT)
                 m[k * SLOT:(k + 1) * SLOT] = slot

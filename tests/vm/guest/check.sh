@@ -122,8 +122,8 @@ stale)
 	python3 - "$id" 1 "$abi" <<'PY'
 import fcntl, os, struct, sys
 fd = os.open("/dev/devmem", os.O_RDWR)
-arg = struct.pack("15Q", int(sys.argv[3]), int(sys.argv[1]), int(sys.argv[2]),
-                  *([0] * 12))
+arg = struct.pack("16Q", int(sys.argv[3]), int(sys.argv[1]), int(sys.argv[2]),
+                  *([0] * 13))
 fcntl.ioctl(fd, (1 << 30) | (len(arg) << 16) | (0xDE << 8) | 0x07, arg)
 PY
 	run 1 devmemctl check --json "$A"
