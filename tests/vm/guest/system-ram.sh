@@ -238,25 +238,6 @@ too_small() {
 	trips=$((trips + 1))
 }
 
-# fill NAME: 32 MiB of random data at offset 0, sha256 into $out/sums
-fill() {
-	ns "$1"
-	head -c 32M /dev/urandom >/tmp/data
-	daxio -i /tmp/data -o "/dev/$dax" -l 32M 2>/dev/null
-	echo "$1 $(sha256sum </tmp/data | cut -d' ' -f1)" >>"$out/sums"
-}
-# verify NAME: those 32 MiB read back
-verify() {
-	local sum want
-	ns "$1"
-	rm -f /tmp/back
-	daxio -i "/dev/$dax" -o /tmp/back -l 32M 2>/dev/null
-	sum=$(sha256sum </tmp/back | cut -d' ' -f1)
-	want=$(awk -v n="$1" '$1 == n { print $2 }' "$out/sums")
-	[ "$sum" = "$want" ] || die "$1: sha256 $sum, want $want"
-	echo "$1: 32 MiB read back, sha256 ok"
-}
-
 # check_clean: devmemctl check finds nothing, every namespace is active
 check_clean() {
 	devmemctl check | tee /tmp/check.txt
