@@ -27,7 +27,9 @@ struct resource;
  * e.g. from their probe or remove; devmem never calls out to them with it
  * held). It is never taken from a devmem namespace device's probe or
  * release (those are reached with it held, through
- * platform_device_add/unregister).
+ * platform_device_add/unregister). Order: devmem_lock, then a namespace's
+ * platform device lock, then its dax device's lock (ns.c reads which
+ * driver is bound under it).
  */
 extern struct mutex devmem_lock;
 

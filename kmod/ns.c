@@ -139,24 +139,35 @@ static void devmem_ns_fill(const struct devmem_ns *ns, struct devmem_ns_arg *arg
 	arg->mode = ns->mode;
 }
 
+enum devmem_dax_bind {
+	DEVMEM_DAX_UNBOUND,
+	DEVMEM_DAX_DEVICE_DAX,
+	DEVMEM_DAX_OTHER, /* kmem: the range is system RAM */
+};
+
 /*
- * The driver bound to a devdax namespace's dax device: NULL (none),
- * "device_dax", or another ("kmem": the range is system RAM). The result
- * is a hint read without the device lock; a driver name outlives a bind.
+ * What drives a devdax namespace's dax device. Takes the dax device's lock
+ * (order: devmem_lock, the platform device, its dax child); a rebind right
+ * after it returns is not stopped.
  */
-static const char *devmem_dax_driver(const struct devmem_ns *ns)
+static enum devmem_dax_bind devmem_dax_bind(const struct devmem_ns *ns)
 {
-	struct device_driver *drv = NULL;
+	enum devmem_dax_bind bind = DEVMEM_DAX_UNBOUND;
 	struct device *child;
 	char name[32];
 
 	snprintf(name, sizeof(name), "dax%d.%d", ns->dax_region_id, ns->dax_id);
 	child = device_find_child_by_name(&ns->pdev->dev, name);
-	if (child) {
-		drv = READ_ONCE(child->driver);
-		put_device(child);
-	}
-	return drv ? drv->name : NULL;
+	if (!child)
+		return bind;
+	device_lock(child);
+	if (child->driver)
+		bind = strcmp(child->driver->name, "device_dax") ?
+			       DEVMEM_DAX_OTHER :
+			       DEVMEM_DAX_DEVICE_DAX;
+	device_unlock(child);
+	put_device(child);
+	return bind;
 }
 
 /* All devm: a failed probe or an unbind undoes everything in reverse. */
@@ -210,7 +221,7 @@ static int devmem_ns_probe(struct platform_device *pdev)
 		goto out;
 	}
 	/* device_dax maps the pages in its own probe; did it succeed? */
-	if (!devmem_dax_driver(ns))
+	if (devmem_dax_bind(ns) == DEVMEM_DAX_UNBOUND)
 		rc = -ENXIO;
 out:
 	ns->probe_rc = rc;
@@ -332,12 +343,9 @@ static void devmem_ns_free(struct devmem_ns *ns)
  */
 static bool devmem_ns_busy(const struct devmem_ns *ns)
 {
-	const char *drv;
-
 	if (ns->mode == DEVMEM_MODE_FSDAX)
 		return devmem_fsdax_busy(ns);
-	drv = devmem_dax_driver(ns);
-	return drv && strcmp(drv, "device_dax");
+	return devmem_dax_bind(ns) == DEVMEM_DAX_OTHER;
 }
 
 int devmem_ns_unmap(struct devmem_ns_arg *arg)
