@@ -58,6 +58,7 @@ static void layout3(struct dm_layout *l, uint64_t seq)
 	dm_layout_init(l, (const uint8_t *)"corpus-region-id", REGION);
 	add_ns(l, 0, 64ull << 20, 0x200000, DM_MAP_DEV);
 	add_ns(l, 1, 4ull << 20, 0x1000, DM_MAP_MEM);
+	l->ns[1].mode = DM_MODE_FSDAX; /* 2.1 */
 	add_ns(l, 2, 0, 0x1000, DM_MAP_MEM);
 	l->seq = seq;
 }
