@@ -81,15 +81,15 @@ static void log_ndctl(struct ndctl_ctx *nctx, int priority, const char *file,
  * @ctx: returns the new context, with one reference
  *
  * Reads the log priority from the environment variable DEVMEM_LOG (err,
- * warning, info or debug; warning when unset) and opens libndctl. Does not
- * touch the devmem module: /dev/devmem is opened on first need.
+ * warning, info or debug; warning when unset). Touches neither libndctl nor
+ * the devmem module: libndctl is opened when an operation first needs it
+ * (region discovery reads sysfs), /dev/devmem on first need.
  *
- * Returns 0, or -ENOMEM, or the error of ndctl_new().
+ * Returns 0, or -ENOMEM.
  */
 int devmem_new(struct devmem_ctx **ctx)
 {
 	struct devmem_ctx *c;
-	int rc;
 
 	if (!ctx)
 		return -EINVAL;
@@ -102,18 +102,39 @@ int devmem_new(struct devmem_ctx **ctx)
 	c->log_priority = log_priority_from_env();
 	c->ctl_fd = -1;
 	c->lock_fd = -1;
-	rc = ndctl_new(&c->ndctl);
-	if (rc < 0) {
-		err(c, "libndctl: cannot initialise: %s\n", strerror(-rc));
-		free(c);
-		return rc;
-	}
-	ndctl_set_userdata(c->ndctl, c);
-	ndctl_set_log_fn(c->ndctl, log_ndctl);
-	ndctl_set_log_priority(c->ndctl, c->log_priority);
 	dbg(c, "context %p created, log priority %d\n", (void *)c,
 	    c->log_priority);
 	*ctx = c;
+	return 0;
+}
+
+/*
+ * The libndctl context, opened on first use: ndctl_new() parses the modprobe
+ * configuration twice (its own and libdaxctl's libkmod context), which a
+ * command that never asks libndctl anything (assemble on a boot where the
+ * region is taken through sysfs, list) need not pay. Returns 0 with *@out
+ * set, or the error of ndctl_new() (logged once, and remembered).
+ */
+int devmem_ndctl(struct devmem_ctx *ctx, struct ndctl_ctx **out)
+{
+	int rc;
+
+	*out = ctx->ndctl;
+	if (ctx->ndctl)
+		return 0;
+	if (ctx->ndctl_err)
+		return ctx->ndctl_err;
+	rc = ndctl_new(&ctx->ndctl);
+	if (rc < 0) {
+		err(ctx, "libndctl: cannot initialise: %s\n", strerror(-rc));
+		ctx->ndctl = NULL;
+		ctx->ndctl_err = rc;
+		return rc;
+	}
+	ndctl_set_userdata(ctx->ndctl, ctx);
+	ndctl_set_log_fn(ctx->ndctl, log_ndctl);
+	ndctl_set_log_priority(ctx->ndctl, ctx->log_priority);
+	*out = ctx->ndctl;
 	return 0;
 }
 
@@ -151,7 +172,8 @@ struct devmem_ctx *devmem_unref(struct devmem_ctx *ctx)
 		close(ctx->ctl_fd);
 	if (ctx->lock_fd >= 0)
 		close(ctx->lock_fd);
-	ndctl_unref(ctx->ndctl);
+	if (ctx->ndctl)
+		ndctl_unref(ctx->ndctl);
 	free(ctx);
 	return NULL;
 }
@@ -219,7 +241,8 @@ void devmem_set_log_priority(struct devmem_ctx *ctx, int priority)
 	if (!ctx)
 		return;
 	ctx->log_priority = priority;
-	ndctl_set_log_priority(ctx->ndctl, priority);
+	if (ctx->ndctl)
+		ndctl_set_log_priority(ctx->ndctl, priority);
 }
 
 /* Forget a failed or stale open of the control device (after a load). */
