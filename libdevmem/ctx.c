@@ -3,6 +3,7 @@
  * The library context: references, user data, logging, the module's control
  * device and the lock that serialises updates across processes.
  */
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -64,6 +65,106 @@ static int log_priority_from_env(void)
 		return (int)prio;
 	return LOG_WARNING;
 }
+
+/*
+ * libndctl is loaded with dlopen() when ndctl_new() is first called, not by
+ * the dynamic linker at exec: libndctl pulls in libdaxctl, libudev, libkmod
+ * and, through libkmod, libcrypto, zstd and lzma, which a process start pays
+ * for in relocations and (first after a boot) reads over slow storage, even
+ * when, as 'devmemctl assemble' on a boot or 'devmemctl list', it never asks
+ * libndctl anything. These definitions stand in for the libndctl functions
+ * libdevmem calls (the same names and prototypes as <ndctl/libndctl.h>; each
+ * looks its libndctl function up once). Every other one receives an object
+ * that ndctl_new() made, so only ndctl_new() can find libndctl missing.
+ */
+#define NDCTL_SONAME "libndctl.so.6"
+
+static void *ndctl_dl;
+
+static void *ndctl_sym(const char *name)
+{
+	void *sym = ndctl_dl ? dlsym(ndctl_dl, name) : NULL;
+
+	if (!sym) {
+		fprintf(stderr, "libdevmem: %s: %s\n", name,
+			ndctl_dl ? dlerror() : "libndctl is not loaded");
+		abort();
+	}
+	return sym;
+}
+
+#define NDCTL_CALL(ret, name, params, args)                                    \
+	ret name params                                                        \
+	{                                                                      \
+		static ret(*fn) params;                                        \
+		if (!fn)                                                       \
+			fn = (ret(*) params)ndctl_sym(#name);                  \
+		return fn args;                                                \
+	}
+
+#define NDCTL_CALL_VOID(name, params, args)                                    \
+	void name params                                                       \
+	{                                                                      \
+		static void(*fn) params;                                       \
+		if (!fn)                                                       \
+			fn = (void(*) params)ndctl_sym(#name);                 \
+		fn args;                                                       \
+	}
+
+int ndctl_new(struct ndctl_ctx **ctx)
+{
+	static int (*fn)(struct ndctl_ctx * *ctx);
+
+	if (!fn) {
+		if (!ndctl_dl)
+			ndctl_dl = dlopen(NDCTL_SONAME, RTLD_NOW | RTLD_LOCAL);
+		if (!ndctl_dl)
+			return -ELIBACC;
+		fn = (int (*)(struct ndctl_ctx **))ndctl_sym("ndctl_new");
+	}
+	return fn(ctx);
+}
+
+/* clang-format off */
+NDCTL_CALL(struct ndctl_ctx *, ndctl_unref, (struct ndctl_ctx *c), (c))
+NDCTL_CALL(void *, ndctl_get_userdata, (struct ndctl_ctx *c), (c))
+NDCTL_CALL_VOID(ndctl_set_userdata, (struct ndctl_ctx *c, void *d), (c, d))
+NDCTL_CALL_VOID(ndctl_set_log_priority, (struct ndctl_ctx *c, int p), (c, p))
+NDCTL_CALL_VOID(ndctl_set_log_fn, (struct ndctl_ctx *c,
+	void (*f)(struct ndctl_ctx *c, int priority, const char *file,
+		  int line, const char *fn, const char *format, va_list args)),
+	(c, f))
+NDCTL_CALL(struct ndctl_bus *, ndctl_bus_get_first, (struct ndctl_ctx *c), (c))
+NDCTL_CALL(struct ndctl_bus *, ndctl_bus_get_next, (struct ndctl_bus *b), (b))
+NDCTL_CALL(struct ndctl_region *, ndctl_region_get_first,
+	   (struct ndctl_bus *b), (b))
+NDCTL_CALL(struct ndctl_region *, ndctl_region_get_next,
+	   (struct ndctl_region *r), (r))
+NDCTL_CALL(const char *, ndctl_region_get_devname,
+	   (struct ndctl_region *r), (r))
+NDCTL_CALL(int, ndctl_region_is_enabled, (struct ndctl_region *r), (r))
+NDCTL_CALL(int, ndctl_region_enable, (struct ndctl_region *r), (r))
+NDCTL_CALL(int, ndctl_region_disable_invalidate, (struct ndctl_region *r),
+	   (r))
+NDCTL_CALL(int, ndctl_region_deep_flush, (struct ndctl_region *r), (r))
+NDCTL_CALL(struct ndctl_namespace *, ndctl_namespace_get_first,
+	   (struct ndctl_region *r), (r))
+NDCTL_CALL(struct ndctl_namespace *, ndctl_namespace_get_next,
+	   (struct ndctl_namespace *n), (n))
+NDCTL_CALL(const char *, ndctl_namespace_get_devname,
+	   (struct ndctl_namespace *n), (n))
+NDCTL_CALL(enum ndctl_namespace_mode, ndctl_namespace_get_mode,
+	   (struct ndctl_namespace *n), (n))
+NDCTL_CALL(unsigned long long, ndctl_namespace_get_size,
+	   (struct ndctl_namespace *n), (n))
+NDCTL_CALL(unsigned int, ndctl_namespace_get_type,
+	   (struct ndctl_namespace *n), (n))
+NDCTL_CALL(int, ndctl_namespace_is_enabled, (struct ndctl_namespace *n), (n))
+NDCTL_CALL(int, ndctl_namespace_enable, (struct ndctl_namespace *n), (n))
+NDCTL_CALL(int, ndctl_namespace_disable_safe, (struct ndctl_namespace *n),
+	   (n))
+NDCTL_CALL(int, ndctl_namespace_delete, (struct ndctl_namespace *n), (n))
+/* clang-format on */
 
 /* libndctl's messages go through our log function at our priority */
 static void log_ndctl(struct ndctl_ctx *nctx, int priority, const char *file,
