@@ -23,6 +23,11 @@ PKGS := $(LIB_PKGS) json-c
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LIB_LIBS = $(shell pkg-config --libs $(LIB_PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# libdevmem loads libndctl and libkmod with dlopen() on first use (ctx.c,
+# module.c): libdevmem.so and devmemctl link neither, so a process start
+# does not load them (nor libdaxctl, libudev, libcrypto, zstd, lzma)
+DL_LIBS = $(shell pkg-config --libs $(filter-out libndctl libkmod,$(LIB_PKGS)) 2>/dev/null)
+CLI_LIBS = $(shell pkg-config --libs $(filter-out libndctl libkmod,$(PKGS)) 2>/dev/null)
 
 LIB_PURE := libdevmem/format.c libdevmem/layout.c
 LIB_SYS := $(filter-out $(LIB_PURE),$(wildcard libdevmem/*.c))
@@ -58,7 +63,7 @@ libdevmem/libdevmem.a: $(LIB_OBJS)
 
 libdevmem/$(LIB_SONAME): $(LIB_OBJS) libdevmem/libdevmem.sym
 	$(CC) -shared -Wl,-soname,$(LIB_SONAME) \
-		-Wl,--version-script=libdevmem/libdevmem.sym -o $@ $(LIB_OBJS) $(LIB_LIBS)
+		-Wl,--version-script=libdevmem/libdevmem.sym -o $@ $(LIB_OBJS) $(DL_LIBS)
 	ln -sf $(LIB_SONAME) libdevmem/libdevmem.so
 
 libdevmem/libdevmem.pc: libdevmem/libdevmem.pc.in
@@ -70,7 +75,7 @@ cli/%.o: cli/%.c cli/*.h libdevmem/*.h include/uapi/linux/devmem.h
 	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) $(PKG_CFLAGS) -c -o $@ $<
 
 cli/devmemctl: $(CLI_OBJS) libdevmem/libdevmem.a
-	$(CC) -o $@ $(CLI_OBJS) libdevmem/libdevmem.a $(PKG_LIBS)
+	$(CC) -o $@ $(CLI_OBJS) libdevmem/libdevmem.a $(CLI_LIBS)
 
 tests/unit/test-%: tests/unit/test-%.c tests/unit/*.h $(LIB_PURE) libdevmem/*.h
 	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -o $@ $< $(LIB_PURE) -lcmocka

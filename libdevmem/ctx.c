@@ -3,6 +3,7 @@
  * The library context: references, user data, logging, the module's control
  * device and the lock that serialises updates across processes.
  */
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -65,6 +66,106 @@ static int log_priority_from_env(void)
 	return LOG_WARNING;
 }
 
+/*
+ * libndctl is loaded with dlopen() when ndctl_new() is first called, not by
+ * the dynamic linker at exec: libndctl pulls in libdaxctl, libudev, libkmod
+ * and, through libkmod, libcrypto, zstd and lzma, which a process start pays
+ * for in relocations and (first after a boot) reads over slow storage, even
+ * when, as 'devmemctl assemble' on a boot or 'devmemctl list', it never asks
+ * libndctl anything. These definitions stand in for the libndctl functions
+ * libdevmem calls (the same names and prototypes as <ndctl/libndctl.h>; each
+ * looks its libndctl function up once). Every other one receives an object
+ * that ndctl_new() made, so only ndctl_new() can find libndctl missing.
+ */
+#define NDCTL_SONAME "libndctl.so.6"
+
+static void *ndctl_dl;
+
+static void *ndctl_sym(const char *name)
+{
+	void *sym = ndctl_dl ? dlsym(ndctl_dl, name) : NULL;
+
+	if (!sym) {
+		fprintf(stderr, "libdevmem: %s: %s\n", name,
+			ndctl_dl ? dlerror() : "libndctl is not loaded");
+		abort();
+	}
+	return sym;
+}
+
+#define NDCTL_CALL(ret, name, params, args)                                    \
+	ret name params                                                        \
+	{                                                                      \
+		static ret(*fn) params;                                        \
+		if (!fn)                                                       \
+			fn = (ret(*) params)ndctl_sym(#name);                  \
+		return fn args;                                                \
+	}
+
+#define NDCTL_CALL_VOID(name, params, args)                                    \
+	void name params                                                       \
+	{                                                                      \
+		static void(*fn) params;                                       \
+		if (!fn)                                                       \
+			fn = (void(*) params)ndctl_sym(#name);                 \
+		fn args;                                                       \
+	}
+
+int ndctl_new(struct ndctl_ctx **ctx)
+{
+	static int (*fn)(struct ndctl_ctx * *ctx);
+
+	if (!fn) {
+		if (!ndctl_dl)
+			ndctl_dl = dlopen(NDCTL_SONAME, RTLD_NOW | RTLD_LOCAL);
+		if (!ndctl_dl)
+			return -ELIBACC;
+		fn = (int (*)(struct ndctl_ctx **))ndctl_sym("ndctl_new");
+	}
+	return fn(ctx);
+}
+
+/* clang-format off */
+NDCTL_CALL(struct ndctl_ctx *, ndctl_unref, (struct ndctl_ctx *c), (c))
+NDCTL_CALL(void *, ndctl_get_userdata, (struct ndctl_ctx *c), (c))
+NDCTL_CALL_VOID(ndctl_set_userdata, (struct ndctl_ctx *c, void *d), (c, d))
+NDCTL_CALL_VOID(ndctl_set_log_priority, (struct ndctl_ctx *c, int p), (c, p))
+NDCTL_CALL_VOID(ndctl_set_log_fn, (struct ndctl_ctx *c,
+	void (*f)(struct ndctl_ctx *c, int priority, const char *file,
+		  int line, const char *fn, const char *format, va_list args)),
+	(c, f))
+NDCTL_CALL(struct ndctl_bus *, ndctl_bus_get_first, (struct ndctl_ctx *c), (c))
+NDCTL_CALL(struct ndctl_bus *, ndctl_bus_get_next, (struct ndctl_bus *b), (b))
+NDCTL_CALL(struct ndctl_region *, ndctl_region_get_first,
+	   (struct ndctl_bus *b), (b))
+NDCTL_CALL(struct ndctl_region *, ndctl_region_get_next,
+	   (struct ndctl_region *r), (r))
+NDCTL_CALL(const char *, ndctl_region_get_devname,
+	   (struct ndctl_region *r), (r))
+NDCTL_CALL(int, ndctl_region_is_enabled, (struct ndctl_region *r), (r))
+NDCTL_CALL(int, ndctl_region_enable, (struct ndctl_region *r), (r))
+NDCTL_CALL(int, ndctl_region_disable_invalidate, (struct ndctl_region *r),
+	   (r))
+NDCTL_CALL(int, ndctl_region_deep_flush, (struct ndctl_region *r), (r))
+NDCTL_CALL(struct ndctl_namespace *, ndctl_namespace_get_first,
+	   (struct ndctl_region *r), (r))
+NDCTL_CALL(struct ndctl_namespace *, ndctl_namespace_get_next,
+	   (struct ndctl_namespace *n), (n))
+NDCTL_CALL(const char *, ndctl_namespace_get_devname,
+	   (struct ndctl_namespace *n), (n))
+NDCTL_CALL(enum ndctl_namespace_mode, ndctl_namespace_get_mode,
+	   (struct ndctl_namespace *n), (n))
+NDCTL_CALL(unsigned long long, ndctl_namespace_get_size,
+	   (struct ndctl_namespace *n), (n))
+NDCTL_CALL(unsigned int, ndctl_namespace_get_type,
+	   (struct ndctl_namespace *n), (n))
+NDCTL_CALL(int, ndctl_namespace_is_enabled, (struct ndctl_namespace *n), (n))
+NDCTL_CALL(int, ndctl_namespace_enable, (struct ndctl_namespace *n), (n))
+NDCTL_CALL(int, ndctl_namespace_disable_safe, (struct ndctl_namespace *n),
+	   (n))
+NDCTL_CALL(int, ndctl_namespace_delete, (struct ndctl_namespace *n), (n))
+/* clang-format on */
+
 /* libndctl's messages go through our log function at our priority */
 static void log_ndctl(struct ndctl_ctx *nctx, int priority, const char *file,
 		      int line, const char *fn, const char *format,
@@ -81,15 +182,15 @@ static void log_ndctl(struct ndctl_ctx *nctx, int priority, const char *file,
  * @ctx: returns the new context, with one reference
  *
  * Reads the log priority from the environment variable DEVMEM_LOG (err,
- * warning, info or debug; warning when unset) and opens libndctl. Does not
- * touch the devmem module: /dev/devmem is opened on first need.
+ * warning, info or debug; warning when unset). Touches neither libndctl nor
+ * the devmem module: libndctl is opened when an operation first needs it
+ * (region discovery reads sysfs), /dev/devmem on first need.
  *
- * Returns 0, or -ENOMEM, or the error of ndctl_new().
+ * Returns 0, or -ENOMEM.
  */
 int devmem_new(struct devmem_ctx **ctx)
 {
 	struct devmem_ctx *c;
-	int rc;
 
 	if (!ctx)
 		return -EINVAL;
@@ -102,18 +203,39 @@ int devmem_new(struct devmem_ctx **ctx)
 	c->log_priority = log_priority_from_env();
 	c->ctl_fd = -1;
 	c->lock_fd = -1;
-	rc = ndctl_new(&c->ndctl);
-	if (rc < 0) {
-		err(c, "libndctl: cannot initialise: %s\n", strerror(-rc));
-		free(c);
-		return rc;
-	}
-	ndctl_set_userdata(c->ndctl, c);
-	ndctl_set_log_fn(c->ndctl, log_ndctl);
-	ndctl_set_log_priority(c->ndctl, c->log_priority);
 	dbg(c, "context %p created, log priority %d\n", (void *)c,
 	    c->log_priority);
 	*ctx = c;
+	return 0;
+}
+
+/*
+ * The libndctl context, opened on first use: ndctl_new() parses the modprobe
+ * configuration twice (its own and libdaxctl's libkmod context), which a
+ * command that never asks libndctl anything (assemble on a boot where the
+ * region is taken through sysfs, list) need not pay. Returns 0 with *@out
+ * set, or the error of ndctl_new() (logged once, and remembered).
+ */
+int devmem_ndctl(struct devmem_ctx *ctx, struct ndctl_ctx **out)
+{
+	int rc;
+
+	*out = ctx->ndctl;
+	if (ctx->ndctl)
+		return 0;
+	if (ctx->ndctl_err)
+		return ctx->ndctl_err;
+	rc = ndctl_new(&ctx->ndctl);
+	if (rc < 0) {
+		err(ctx, "libndctl: cannot initialise: %s\n", strerror(-rc));
+		ctx->ndctl = NULL;
+		ctx->ndctl_err = rc;
+		return rc;
+	}
+	ndctl_set_userdata(ctx->ndctl, ctx);
+	ndctl_set_log_fn(ctx->ndctl, log_ndctl);
+	ndctl_set_log_priority(ctx->ndctl, ctx->log_priority);
+	*out = ctx->ndctl;
 	return 0;
 }
 
@@ -151,7 +273,8 @@ struct devmem_ctx *devmem_unref(struct devmem_ctx *ctx)
 		close(ctx->ctl_fd);
 	if (ctx->lock_fd >= 0)
 		close(ctx->lock_fd);
-	ndctl_unref(ctx->ndctl);
+	if (ctx->ndctl)
+		ndctl_unref(ctx->ndctl);
 	free(ctx);
 	return NULL;
 }
@@ -219,7 +342,8 @@ void devmem_set_log_priority(struct devmem_ctx *ctx, int priority)
 	if (!ctx)
 		return;
 	ctx->log_priority = priority;
-	ndctl_set_log_priority(ctx->ndctl, priority);
+	if (ctx->ndctl)
+		ndctl_set_log_priority(ctx->ndctl, priority);
 }
 
 /* Forget a failed or stale open of the control device (after a load). */

@@ -203,8 +203,20 @@ int devmem_kern_meta_write(struct devmem_ctx *ctx, uint64_t id, uint64_t offset,
 	long limit = fault_writes_left();
 	const char *order = getenv("DEVMEM_FAULT_ORDER");
 	bool reverse = order && !strcmp(order, "reverse");
+	struct devmem_region *r;
 	uint64_t done;
 
+	/*
+	 * Each write is followed by devmem_meta_flush(), which needs libndctl's
+	 * object for the region; updates find it in devmem_region_refresh(),
+	 * this makes sure of it for any path that writes.
+	 */
+	for (r = ctx->regions; r; r = r->next) {
+		int rc = r->claimed && r->id == id ? devmem_region_ndr(r) : 0;
+
+		if (rc < 0)
+			return rc;
+	}
 	if (limit == 0)
 		return meta_io(ctx, DEVMEM_IOC_META_WRITE, id, offset, buf, len,
 			       "DEVMEM_IOC_META_WRITE");

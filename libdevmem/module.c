@@ -6,13 +6,16 @@
  * <dir of the executable>/../kmod/devmem.ko. No udev is assumed: the node
  * /dev/devmem is made by devtmpfs and waited for.
  */
+#include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -22,6 +25,85 @@
 
 #define CTL_WAIT_MS 2000
 #define CTL_POLL_MS 10
+
+/*
+ * libkmod is loaded with dlopen() when kmod_new() is first called, not at
+ * exec: it pulls in libcrypto, zstd and lzma, which every process start
+ * would pay for (see the libndctl calls in ctx.c), and most commands load
+ * no module. These stand in for the libkmod functions used here (the same
+ * names and prototypes as <libkmod.h>); only kmod_new() can find libkmod
+ * missing (it returns NULL then, as on any failure).
+ */
+#define KMOD_SONAME "libkmod.so.2"
+
+static void *kmod_dl;
+
+static void *kmod_sym(const char *name)
+{
+	void *sym = kmod_dl ? dlsym(kmod_dl, name) : NULL;
+
+	if (!sym) {
+		fprintf(stderr, "libdevmem: %s: %s\n", name,
+			kmod_dl ? dlerror() : "libkmod is not loaded");
+		abort();
+	}
+	return sym;
+}
+
+#define KMOD_CALL(ret, name, params, args)                                     \
+	ret name params                                                        \
+	{                                                                      \
+		static ret(*fn) params;                                        \
+		if (!fn)                                                       \
+			fn = (ret(*) params)kmod_sym(#name);                   \
+		return fn args;                                                \
+	}
+
+struct kmod_ctx *kmod_new(const char *dirname, const char *const *config_paths)
+{
+	static struct kmod_ctx *(*fn)(const char *, const char *const *);
+
+	if (!fn) {
+		if (!kmod_dl)
+			kmod_dl = dlopen(KMOD_SONAME, RTLD_NOW | RTLD_LOCAL);
+		if (!kmod_dl)
+			return NULL;
+		fn = (struct kmod_ctx * (*)(const char *, const char *const *))
+			kmod_sym("kmod_new");
+	}
+	return fn(dirname, config_paths);
+}
+
+/* clang-format off */
+KMOD_CALL(struct kmod_ctx *, kmod_unref, (struct kmod_ctx *c), (c))
+KMOD_CALL(struct kmod_list *, kmod_list_next,
+	  (const struct kmod_list *list, const struct kmod_list *curr),
+	  (list, curr))
+KMOD_CALL(struct kmod_module *, kmod_module_get_module,
+	  (const struct kmod_list *entry), (entry))
+KMOD_CALL(const char *, kmod_module_get_name, (const struct kmod_module *m),
+	  (m))
+KMOD_CALL(int, kmod_module_insert_module,
+	  (struct kmod_module *m, unsigned int flags, const char *options),
+	  (m, flags, options))
+KMOD_CALL(int, kmod_module_new_from_lookup,
+	  (struct kmod_ctx *c, const char *alias, struct kmod_list **list),
+	  (c, alias, list))
+KMOD_CALL(int, kmod_module_new_from_path,
+	  (struct kmod_ctx *c, const char *path, struct kmod_module **m),
+	  (c, path, m))
+KMOD_CALL(int, kmod_module_probe_insert_module,
+	  (struct kmod_module *m, unsigned int flags, const char *extra_options,
+	   int (*run_install)(struct kmod_module *m, const char *cmdline,
+			      void *data),
+	   const void *data,
+	   void (*print_action)(struct kmod_module *m, bool install,
+				const char *options)),
+	  (m, flags, extra_options, run_install, data, print_action))
+KMOD_CALL(struct kmod_module *, kmod_module_unref, (struct kmod_module *m),
+	  (m))
+KMOD_CALL(int, kmod_module_unref_list, (struct kmod_list *list), (list))
+/* clang-format on */
 
 /**
  * devmem_module_is_loaded - whether the devmem module's device is present
@@ -73,12 +155,50 @@ static int insert_by_name(struct devmem_ctx *ctx, struct kmod_ctx *kctx,
 	return rc;
 }
 
+/*
+ * Insert the module file @path as libkmod's kmod_module_insert_module() does
+ * with no options when the file is not compressed: finit_module(fd, "", 0).
+ * Returns 1 when the file is not a plain ELF module (compressed: libkmod
+ * decompresses it), else 0 or -errno (logged as insert_by_path() logs).
+ */
+static int insert_file_direct(struct devmem_ctx *ctx, const char *path)
+{
+	unsigned char magic[4];
+	int fd, rc;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		rc = -errno;
+		err(ctx, "%s: cannot open the devmem module: %s\n", path,
+		    strerror(-rc));
+		return rc;
+	}
+	if (pread(fd, magic, sizeof(magic), 0) != (ssize_t)sizeof(magic) ||
+	    memcmp(magic, "\177ELF", 4) != 0) {
+		close(fd);
+		return 1;
+	}
+	rc = syscall(SYS_finit_module, fd, "", 0) == 0 ? 0 : -errno;
+	close(fd);
+	if (rc == -EEXIST)
+		rc = 0;
+	if (rc < 0)
+		err(ctx, "%s: cannot load the devmem module: %s\n", path,
+		    strerror(-rc));
+	else
+		dbg(ctx, "%s: loaded\n", path);
+	return rc;
+}
+
 static int insert_by_path(struct devmem_ctx *ctx, struct kmod_ctx *kctx,
 			  const char *path)
 {
 	struct kmod_module *mod;
 	int rc;
 
+	rc = insert_file_direct(ctx, path);
+	if (rc <= 0)
+		return rc;
 	rc = kmod_module_new_from_path(kctx, path, &mod);
 	if (rc < 0) {
 		err(ctx, "%s: cannot open the devmem module: %s\n", path,
@@ -143,10 +263,10 @@ static bool module_is_live(const char *name)
  * A libkmod context. Inserting a module file by path reads no modprobe
  * configuration (no options, no install commands: kmod_module_insert_module()
  * with no options), so that context gets no configuration directories:
- * libndctl has parsed the same files twice already in this process
- * (ndctl_new(): its own and libdaxctl's context), a third parse would only
- * cost time. A lookup by name, which applies the configuration, gets the
- * default directories.
+ * parsing them would only cost time. (A plain .ko given by path does not
+ * get here at all when device_dax is loaded: insert_file_direct().) A
+ * lookup by name, which applies the configuration, gets the default
+ * directories.
  */
 static struct kmod_ctx *kmod_ctx_new(bool by_path)
 {
@@ -236,6 +356,14 @@ int devmem_module_load(struct devmem_ctx *ctx)
 	 */
 	dax_live = module_is_live("device_dax");
 	env = getenv("DEVMEM_KMOD");
+	if (dax_live && env && *env) {
+		/* nothing to look up: no libkmod at all for a plain .ko */
+		rc = insert_file_direct(ctx, env);
+		if (rc <= 0) {
+			dbg(ctx, "device_dax: loaded already\n");
+			goto inserted;
+		}
+	}
 	kctx = kmod_ctx_new(dax_live && env && *env);
 	if (!kctx) {
 		err(ctx, "libkmod: cannot initialise\n");
@@ -251,6 +379,7 @@ int devmem_module_load(struct devmem_ctx *ctx)
 	if (rc == 0)
 		rc = insert_devmem(ctx, kctx);
 	kmod_unref(kctx);
+inserted:
 	if (rc < 0)
 		return rc;
 	rc = wait_for_ctl(ctx);

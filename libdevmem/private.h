@@ -26,7 +26,8 @@ struct devmem_ctx {
 		       va_list args);
 	int log_priority;
 	void *userdata;
-	struct ndctl_ctx *ndctl;
+	struct ndctl_ctx *ndctl; /* NULL until first needed (devmem_ndctl) */
+	int ndctl_err;		 /* why ndctl_new() failed, once it did */
 	/* /dev/devmem: -1 until opened; ctl_err caches why it cannot be */
 	int ctl_fd;
 	int ctl_err;
@@ -43,9 +44,11 @@ struct devmem_ctx {
 struct devmem_region {
 	struct devmem_ctx *ctx;
 	struct devmem_region *next;
-	struct ndctl_region *ndr;
-	char *devname; /* "region0" */
-	uint64_t phys; /* this boot's physical start */
+	struct ndctl_region *ndr; /* NULL until needed (devmem_region_ndr) */
+	char *devname;		  /* "region0" */
+	unsigned int nd_id;	  /* N of regionN */
+	bool virtio;		  /* on a virtio-pmem bus */
+	uint64_t phys;		  /* this boot's physical start */
 	uint64_t size;
 	bool claimed; /* by the devmem module, as region @id */
 	uint64_t id;
@@ -93,6 +96,9 @@ void devmem_log(struct devmem_ctx *ctx, int priority, const char *file,
 #define warn(ctx, ...) devmem_log_cond(ctx, LOG_WARNING, __VA_ARGS__)
 #define info(ctx, ...) devmem_log_cond(ctx, LOG_INFO, __VA_ARGS__)
 #define dbg(ctx, ...)  devmem_log_cond(ctx, LOG_DEBUG, __VA_ARGS__)
+
+/* ctx.c: libndctl, opened on first need */
+int devmem_ndctl(struct devmem_ctx *ctx, struct ndctl_ctx **out);
 
 /* ctx.c: the control device and the update lock */
 int devmem_ctl_fd(struct devmem_ctx *ctx);
@@ -148,6 +154,7 @@ int devmem_regions_init(struct devmem_ctx *ctx);
 void devmem_regions_free(struct devmem_ctx *ctx);
 int devmem_regions_join_claims(struct devmem_ctx *ctx);
 int devmem_region_refresh(struct devmem_region *region);
+int devmem_region_ndr(struct devmem_region *region);
 bool devmem_region_is_virtio(struct devmem_region *region);
 int devmem_region_unmap_all(struct devmem_region *region, bool force);
 int devmem_region_claim_tmp(struct devmem_region *region, bool *was_enabled,

@@ -21,22 +21,20 @@
 #include "private.h"
 
 static struct devmem_region *region_new(struct devmem_ctx *ctx,
-					struct ndctl_region *ndr)
+					const char *devname, unsigned int nd_id)
 {
 	struct devmem_region *r;
 
 	r = calloc(1, sizeof(*r));
 	if (!r)
 		return NULL;
-	r->devname = strdup(ndctl_region_get_devname(ndr));
+	r->devname = strdup(devname);
 	if (!r->devname) {
 		free(r);
 		return NULL;
 	}
 	r->ctx = ctx;
-	r->ndr = ndr;
-	r->phys = ndctl_region_get_resource(ndr);
-	r->size = ndctl_region_get_size(ndr);
+	r->nd_id = nd_id;
 	return r;
 }
 
@@ -69,42 +67,225 @@ static void region_forget(struct devmem_region *r)
 	devmem_region_drop_namespaces(r);
 }
 
+#define ND_DEVICES "/sys/bus/nd/devices"
+
+/*
+ * Read ND_DEVICES/@rel (a sysfs attribute) into @buf, the trailing newline
+ * cut. Returns 0 or -errno.
+ */
+static int nd_read(const char *rel, char *buf, size_t len)
+{
+	char path[PATH_MAX];
+	ssize_t n;
+	int fd;
+
+	if ((size_t)snprintf(path, sizeof(path), ND_DEVICES "/%s", rel) >=
+	    sizeof(path))
+		return -ENAMETOOLONG;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, len - 1);
+	if (n < 0)
+		n = -errno;
+	close(fd);
+	if (n < 0)
+		return (int)n;
+	buf[n] = '\0';
+	if (n > 0 && buf[n - 1] == '\n')
+		buf[n - 1] = '\0';
+	return 0;
+}
+
+/* A number (decimal or 0x...) at ND_DEVICES/@rel. */
+static int nd_read_ull(const char *rel, unsigned long long *val)
+{
+	char buf[64], *end;
+	int rc = nd_read(rel, buf, sizeof(buf));
+
+	if (rc < 0)
+		return rc;
+	errno = 0;
+	*val = strtoull(buf, &end, 0);
+	if (errno || end == buf)
+		return -EINVAL;
+	return 0;
+}
+
+/* Write @val to ND_DEVICES/@rel (a bind or unbind file). */
+static int nd_write(const char *rel, const char *val)
+{
+	char path[PATH_MAX];
+	size_t len = strlen(val);
+	ssize_t n;
+	int fd;
+
+	if ((size_t)snprintf(path, sizeof(path), ND_DEVICES "/%s", rel) >=
+	    sizeof(path))
+		return -ENAMETOOLONG;
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = write(fd, val, len);
+	if (n < 0)
+		n = -errno;
+	close(fd);
+	if (n < 0)
+		return (int)n;
+	return (size_t)n == len ? 0 : -EIO;
+}
+
+/* The name of the driver ND_DEVICES/@dev is bound to; false if unbound. */
+static bool nd_driver(const char *dev, char *drv, size_t len)
+{
+	char path[PATH_MAX], link[PATH_MAX];
+	const char *base;
+	ssize_t n;
+
+	if ((size_t)snprintf(path, sizeof(path), ND_DEVICES "/%s/driver",
+			     dev) >= sizeof(path))
+		return false;
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n < 0)
+		return false;
+	link[n] = '\0';
+	base = strrchr(link, '/');
+	base = base ? base + 1 : link;
+	if (drv && (size_t)snprintf(drv, len, "%s", base) >= len)
+		return false;
+	return true;
+}
+
+/*
+ * One region of the sysfs scan: regionN, a pmem region (nstype pmem or io:
+ * a labelled or a label-less one) with a physical range, as libndctl would
+ * list it (its add_region reads the same attributes; without a readable
+ * resource, e.g. not root, the range is unknown). Returns 0 with *@out the
+ * new region, or NULL when it is not one devmem lists; or -ENOMEM.
+ */
+static int region_from_sysfs(struct devmem_ctx *ctx, const char *name,
+			     unsigned int nd_id, struct devmem_region **out)
+{
+	unsigned long long nstype, res = ULLONG_MAX, size = 0;
+	char rel[NAME_MAX + 32], provider[64] = "";
+	struct devmem_region *r;
+
+	*out = NULL;
+	snprintf(rel, sizeof(rel), "%s/nstype", name);
+	if (nd_read_ull(rel, &nstype) < 0) {
+		dbg(ctx, "%s: no nstype; skipped\n", name);
+		return 0;
+	}
+	if (nstype != ND_DEVICE_NAMESPACE_PMEM &&
+	    nstype != ND_DEVICE_NAMESPACE_IO)
+		return 0;
+	snprintf(rel, sizeof(rel), "%s/resource", name);
+	if (nd_read_ull(rel, &res) < 0)
+		res = ULLONG_MAX;
+	snprintf(rel, sizeof(rel), "%s/size", name);
+	if (nd_read_ull(rel, &size) < 0)
+		size = 0;
+	if (res == ULLONG_MAX || size == 0) {
+		dbg(ctx, "%s: no physical range; skipped\n", name);
+		return 0;
+	}
+	r = region_new(ctx, name, nd_id);
+	if (!r)
+		return -ENOMEM;
+	r->phys = res;
+	r->size = size;
+	/* the region's parent is its nvdimm bus: ndbusN/provider */
+	snprintf(rel, sizeof(rel), "%s/../provider", name);
+	if (nd_read(rel, provider, sizeof(provider)) == 0)
+		r->virtio = strcmp(provider, "virtio-pmem") == 0;
+	*out = r;
+	return 0;
+}
+
+/*
+ * The nvdimm pmem regions, from sysfs (/sys/bus/nd/devices/regionN), in
+ * region id order. Each bus's probing is flushed first (its wait_probe, as
+ * libndctl does before it lists a bus), so regions and namespaces still
+ * being probed at boot are settled.
+ */
 static int regions_scan(struct devmem_ctx *ctx)
 {
-	struct devmem_region **pp;
+	struct devmem_region **pp, *r;
+	struct dirent *de;
+	char buf[32];
+	DIR *dir;
+	int rc = 0;
+
+	dir = opendir(ND_DEVICES);
+	if (!dir) {
+		dbg(ctx, "%s: %s; no nvdimm regions\n", ND_DEVICES,
+		    strerror(errno));
+		return 0;
+	}
+	while ((de = readdir(dir))) {
+		char rel[NAME_MAX + 32];
+		unsigned int id;
+		int n = 0;
+
+		if (sscanf(de->d_name, "region%u%n", &id, &n) != 1 ||
+		    de->d_name[n] != '\0')
+			continue;
+		snprintf(rel, sizeof(rel), "%s/../wait_probe", de->d_name);
+		nd_read(rel, buf, sizeof(buf));
+		rc = region_from_sysfs(ctx, de->d_name, id, &r);
+		if (rc < 0) {
+			err(ctx, "out of memory listing regions\n");
+			break;
+		}
+		if (!r)
+			continue;
+		dbg(ctx, "%s: [%#llx, +%#llx)\n", r->devname,
+		    (unsigned long long)r->phys, (unsigned long long)r->size);
+		/* in region id order: region0, region1, ... */
+		for (pp = &ctx->regions; *pp; pp = &(*pp)->next)
+			if ((*pp)->nd_id > r->nd_id)
+				break;
+		r->next = *pp;
+		*pp = r;
+	}
+	closedir(dir);
+	return rc;
+}
+
+/**
+ * devmem_region_ndr - libndctl's object for a region, found on first need
+ * @r: region
+ *
+ * Opens libndctl (devmem_ndctl) and looks the region up by name. Every
+ * update refreshes its region through devmem_region_refresh(), which calls
+ * this, so code that runs under the update lock after it may use r->ndr.
+ *
+ * Returns 0, the error of ndctl_new(), or -ENXIO when libndctl does not
+ * list the region (logged).
+ */
+int devmem_region_ndr(struct devmem_region *r)
+{
 	struct ndctl_region *ndr;
+	struct ndctl_ctx *nctx;
 	struct ndctl_bus *bus;
+	int rc;
 
-	ndctl_bus_foreach (ctx->ndctl, bus) {
+	if (r->ndr)
+		return 0;
+	rc = devmem_ndctl(r->ctx, &nctx);
+	if (rc < 0)
+		return rc;
+	ndctl_bus_foreach (nctx, bus) {
 		ndctl_region_foreach (bus, ndr) {
-			struct devmem_region *r;
-
-			if (ndctl_region_get_type(ndr) != ND_DEVICE_REGION_PMEM)
-				continue;
-			if (ndctl_region_get_resource(ndr) == ULLONG_MAX ||
-			    ndctl_region_get_size(ndr) == 0) {
-				dbg(ctx, "%s: no physical range; skipped\n",
-				    ndctl_region_get_devname(ndr));
-				continue;
+			if (strcmp(ndctl_region_get_devname(ndr), r->devname) ==
+			    0) {
+				r->ndr = ndr;
+				return 0;
 			}
-			r = region_new(ctx, ndr);
-			if (!r) {
-				err(ctx, "out of memory listing regions\n");
-				return -ENOMEM;
-			}
-			dbg(ctx, "%s: [%#llx, +%#llx)\n", r->devname,
-			    (unsigned long long)r->phys,
-			    (unsigned long long)r->size);
-			/* in region id order: region0, region1, ... */
-			for (pp = &ctx->regions; *pp; pp = &(*pp)->next)
-				if (ndctl_region_get_id((*pp)->ndr) >
-				    ndctl_region_get_id(ndr))
-					break;
-			r->next = *pp;
-			*pp = r;
 		}
 	}
-	return 0;
+	err(r->ctx, "%s: libndctl does not list the region\n", r->devname);
+	return -ENXIO;
 }
 
 static struct devmem_region *region_by_phys(struct devmem_ctx *ctx,
@@ -242,19 +423,24 @@ int devmem_regions_init(struct devmem_ctx *ctx)
 	return 0;
 }
 
-/* Re-read whether the module holds @r now (under the update lock). */
+/*
+ * Re-read whether the module holds @r now (under the update lock), and
+ * find libndctl's object for it: what follows may change the region.
+ */
 int devmem_region_refresh(struct devmem_region *r)
 {
-	return regions_query(r->ctx, r);
+	int rc = devmem_region_ndr(r);
+
+	return rc < 0 ? rc : regions_query(r->ctx, r);
 }
 
 /**
  * devmem_scan - discover regions and what the devmem module holds
  * @ctx: context
  *
- * Lists the nvdimm pmem regions through libndctl, joins them with the
- * regions the devmem module has claimed, and reads the layout of each
- * claimed region. Called implicitly by devmem_region_get_first(); calling
+ * Lists the nvdimm pmem regions (from sysfs, as libndctl lists them), joins
+ * them with the regions the devmem module has claimed, and reads the layout of
+ * each claimed region. Called implicitly by devmem_region_get_first(); calling
  * it again re-reads the module's state and the layouts (namespace objects
  * that are still on media keep their identity).
  *
@@ -596,7 +782,10 @@ static void region_enable(struct devmem_region *r, bool was_enabled)
 
 	if (!was_enabled)
 		return;
-	rc = ndctl_region_enable(r->ndr);
+	/* after a disable through sysfs, libndctl first meets it here */
+	rc = devmem_region_ndr(r);
+	if (rc == 0)
+		rc = ndctl_region_enable(r->ndr);
 	if (rc < 0)
 		err(r->ctx, "%s: cannot re-enable the nvdimm region: %s\n",
 		    r->devname, strerror(-rc));
@@ -613,10 +802,8 @@ static void region_enable(struct devmem_region *r, bool was_enabled)
  */
 bool devmem_region_is_virtio(struct devmem_region *r)
 {
-	struct ndctl_bus *bus = ndctl_region_get_bus(r->ndr);
-	const char *provider = bus ? ndctl_bus_get_provider(bus) : NULL;
-
-	return provider && strcmp(provider, "virtio-pmem") == 0;
+	/* its bus's provider, read by the scan (region_from_sysfs) */
+	return r->virtio;
 }
 
 static int region_claim_ioctl(struct devmem_region *r, uint64_t want)
@@ -936,7 +1123,7 @@ int devmem_region_claim(struct devmem_region *region, unsigned int flags)
 	if (rc < 0)
 		goto out;
 	/* the nd region's number: region0 -> /dev/dax100.M */
-	rc = region_claim_ioctl(r, ndctl_region_get_id(r->ndr));
+	rc = region_claim_ioctl(r, r->nd_id);
 	if (rc < 0) {
 		region_enable(r, was_enabled);
 		goto out;
@@ -976,13 +1163,133 @@ static int assemble_claimed(struct devmem_region *r, struct devmem_meta *m)
 	return devmem_region_map_all(r);
 }
 
+/*
+ * Take @r from the stock stack through sysfs, the way region_disable() does
+ * through libndctl, in the one case a boot leaves a devmem region in: a
+ * label-less region whose one enabled namespace is raw (bound to nd_pmem,
+ * no btt/pfn/dax holding it). As ndctl_namespace_disable_safe() does, the
+ * namespace's block device is opened O_EXCL (a mounted or open one is busy)
+ * and held while the namespace is unbound; then the region is unbound.
+ * Saves libndctl's set-up and its enumeration of the region's namespaces
+ * and their btt/pfn/dax seeds (module alias lookups, probe flushes) on every
+ * boot. Returns 0 (disabled; *@was_enabled as region_disable() sets it),
+ * 1 when the region is not that case or the namespace is busy, nothing
+ * changed (the caller goes through libndctl, which tells why), or -errno
+ * (logged at debug level, as region_disable(..., quiet) does; the
+ * namespace is bound again).
+ */
+static int region_sysfs_disable(struct devmem_region *r, bool *was_enabled)
+{
+	char ns[NAME_MAX + 1] = "", drv[NAME_MAX + 1] = "", bdev[NAME_MAX + 1];
+	char rel[PATH_MAX], buf[64], prefix[32];
+	struct dirent *de;
+	int rc = 0;
+	DIR *dir;
+
+	/* libndctl has this region cached: let the change go through it */
+	if (r->ndr)
+		return 1;
+	snprintf(prefix, sizeof(prefix), "namespace%u.", r->nd_id);
+	snprintf(rel, sizeof(rel), ND_DEVICES "/%s", r->devname);
+	dir = opendir(rel);
+	if (!dir)
+		return 1;
+	while (rc == 0 && (de = readdir(dir))) {
+		unsigned long long type;
+		DIR *bd;
+		struct dirent *b;
+
+		if (strncmp(de->d_name, prefix, strlen(prefix)) != 0 ||
+		    !nd_driver(de->d_name, NULL, 0))
+			continue;
+		snprintf(rel, sizeof(rel), "%s/nstype", de->d_name);
+		if (ns[0] || nd_read_ull(rel, &type) < 0 ||
+		    type != ND_DEVICE_NAMESPACE_IO)
+			rc = 1; /* a second enabled one, or labelled */
+		snprintf(rel, sizeof(rel), "%s/holder", de->d_name);
+		if (rc == 0 && (nd_read(rel, buf, sizeof(buf)) < 0 || buf[0]))
+			rc = 1; /* a btt, pfn or dax holds it */
+		if (rc == 0 && (!nd_driver(de->d_name, drv, sizeof(drv)) ||
+				strcmp(drv, "nd_pmem") != 0))
+			rc = 1;
+		snprintf(rel, sizeof(rel), ND_DEVICES "/%s/block", de->d_name);
+		bd = rc == 0 ? opendir(rel) : NULL;
+		if (!bd)
+			rc = 1;
+		bdev[0] = '\0';
+		while (bd && (b = readdir(bd)))
+			if (b->d_name[0] != '.')
+				snprintf(bdev, sizeof(bdev), "%s", b->d_name);
+		if (bd)
+			closedir(bd);
+		if (rc == 0 && !bdev[0])
+			rc = 1;
+		if (rc == 0)
+			snprintf(ns, sizeof(ns), "%s", de->d_name);
+	}
+	closedir(dir);
+	if (rc)
+		return rc;
+	*was_enabled = nd_driver(r->devname, NULL, 0);
+	if (!*was_enabled)
+		return 0; /* no namespace can be enabled either */
+	if (ns[0]) {
+		int fd;
+
+		snprintf(rel, sizeof(rel), "/dev/%s", bdev);
+		fd = open(rel, O_RDWR | O_EXCL | O_CLOEXEC);
+		if (fd < 0)
+			return 1; /* busy (mounted, open) or gone */
+		snprintf(rel, sizeof(rel), "%s/driver/unbind", ns);
+		nd_write(rel, ns); /* checked below */
+		close(fd);
+		if (nd_driver(ns, NULL, 0))
+			return 1; /* still enabled: nothing changed */
+		dbg(r->ctx, "%s: disabled\n", ns);
+	}
+	snprintf(rel, sizeof(rel), "%s/driver/unbind", r->devname);
+	rc = nd_write(rel, r->devname);
+	if (rc == 0 && nd_driver(r->devname, NULL, 0))
+		rc = -EBUSY;
+	if (rc == 0) {
+		dbg(r->ctx, "%s: disabled\n", r->devname);
+		return 0;
+	}
+	dbg(r->ctx, "%s: cannot disable the nvdimm region: %s; skipped\n",
+	    r->devname, strerror(-rc));
+	if (ns[0]) {
+		snprintf(rel, sizeof(rel), "../drivers/%s/bind", drv);
+		nd_write(rel, ns);
+	}
+	return rc;
+}
+
+/*
+ * Claim a region the module does not hold under a temporary id, as
+ * devmem_region_claim_tmp() does: through sysfs when it is the case a boot
+ * leaves (region_sysfs_disable), else through libndctl.
+ */
+static int assemble_claim_tmp(struct devmem_region *r, bool *was_enabled)
+{
+	int rc = region_sysfs_disable(r, was_enabled);
+
+	if (rc > 0)
+		return devmem_region_claim_tmp(r, was_enabled, true);
+	if (rc < 0)
+		return -EBUSY; /* as region_disable() would refuse it */
+	rc = region_claim_ioctl(r, r->ctx->ver.max_regions - 1);
+	if (rc < 0)
+		region_enable(r, *was_enabled);
+	return rc;
+}
+
 static int assemble_new(struct devmem_region *r, struct devmem_meta *m)
 {
 	bool was_enabled;
 	int rc;
 
 	/* under a temporary id until the layout says which id is its own */
-	rc = devmem_region_claim_tmp(r, &was_enabled, true);
+	rc = assemble_claim_tmp(r, &was_enabled);
 	if (rc == -EBUSY)
 		return 0; /* the stock stack's, or in use: not ours to take */
 	if (rc < 0)
@@ -1065,7 +1372,7 @@ static bool region_sysfs_has_stock(struct devmem_region *r)
 	if ((size_t)snprintf(path, sizeof(path), "/sys/bus/nd/devices/%s",
 			     r->devname) >= sizeof(path) ||
 	    (size_t)snprintf(prefix, sizeof(prefix), "namespace%u.",
-			     ndctl_region_get_id(r->ndr)) >= sizeof(prefix))
+			     r->nd_id) >= sizeof(prefix))
 		return false;
 	dir = opendir(path);
 	if (!dir)
@@ -1126,7 +1433,8 @@ int devmem_region_assemble(struct devmem_region *region)
 	rc = devmem_lock(r->ctx);
 	if (rc < 0)
 		goto out;
-	rc = devmem_region_refresh(r);
+	/* not devmem_region_refresh(): libndctl is opened only if needed */
+	rc = regions_query(r->ctx, r);
 	if (rc == 0 && r->claimed)
 		rc = assemble_claimed(r, m);
 	else if (rc == 0 && !region_sysfs_has_stock(r))
@@ -1150,6 +1458,9 @@ int devmem_region_claim_tmp(struct devmem_region *r, bool *was_enabled,
 {
 	int rc;
 
+	rc = devmem_region_ndr(r);
+	if (rc < 0)
+		return rc;
 	if (region_has_stock(r)) {
 		devmem_log_cond(r->ctx, quiet ? LOG_DEBUG : LOG_ERR,
 				"%s: holds namespaces of the stock nvdimm "
