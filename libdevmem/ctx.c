@@ -81,35 +81,23 @@ static int log_priority_from_env(void)
 
 static void *ndctl_dl;
 
-static void *ndctl_sym(const char *name)
+/* Look @name up in @handle, a dlopen()ed library; abort if absent. */
+void *devmem_dlsym(void *handle, const char *name)
 {
-	void *sym = ndctl_dl ? dlsym(ndctl_dl, name) : NULL;
+	void *sym = handle ? dlsym(handle, name) : NULL;
 
 	if (!sym) {
 		fprintf(stderr, "libdevmem: %s: %s\n", name,
-			ndctl_dl ? dlerror() : "libndctl is not loaded");
+			handle ? dlerror() : "its library is not loaded");
 		abort();
 	}
 	return sym;
 }
 
 #define NDCTL_CALL(ret, name, params, args)                                    \
-	ret name params                                                        \
-	{                                                                      \
-		static ret(*fn) params;                                        \
-		if (!fn)                                                       \
-			fn = (ret(*) params)ndctl_sym(#name);                  \
-		return fn args;                                                \
-	}
-
+	DEVMEM_DL_CALL(ndctl_dl, ret, name, params, args)
 #define NDCTL_CALL_VOID(name, params, args)                                    \
-	void name params                                                       \
-	{                                                                      \
-		static void(*fn) params;                                       \
-		if (!fn)                                                       \
-			fn = (void(*) params)ndctl_sym(#name);                 \
-		fn args;                                                       \
-	}
+	DEVMEM_DL_CALL_VOID(ndctl_dl, name, params, args)
 
 int ndctl_new(struct ndctl_ctx **ctx)
 {
@@ -120,7 +108,8 @@ int ndctl_new(struct ndctl_ctx **ctx)
 			ndctl_dl = dlopen(NDCTL_SONAME, RTLD_NOW | RTLD_LOCAL);
 		if (!ndctl_dl)
 			return -ELIBACC;
-		fn = (int (*)(struct ndctl_ctx **))ndctl_sym("ndctl_new");
+		fn = (int (*)(struct ndctl_ctx **))devmem_dlsym(ndctl_dl,
+								"ndctl_new");
 	}
 	return fn(ctx);
 }

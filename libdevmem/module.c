@@ -38,26 +38,8 @@
 
 static void *kmod_dl;
 
-static void *kmod_sym(const char *name)
-{
-	void *sym = kmod_dl ? dlsym(kmod_dl, name) : NULL;
-
-	if (!sym) {
-		fprintf(stderr, "libdevmem: %s: %s\n", name,
-			kmod_dl ? dlerror() : "libkmod is not loaded");
-		abort();
-	}
-	return sym;
-}
-
 #define KMOD_CALL(ret, name, params, args)                                     \
-	ret name params                                                        \
-	{                                                                      \
-		static ret(*fn) params;                                        \
-		if (!fn)                                                       \
-			fn = (ret(*) params)kmod_sym(#name);                   \
-		return fn args;                                                \
-	}
+	DEVMEM_DL_CALL(kmod_dl, ret, name, params, args)
 
 struct kmod_ctx *kmod_new(const char *dirname, const char *const *config_paths)
 {
@@ -69,7 +51,7 @@ struct kmod_ctx *kmod_new(const char *dirname, const char *const *config_paths)
 		if (!kmod_dl)
 			return NULL;
 		fn = (struct kmod_ctx * (*)(const char *, const char *const *))
-			kmod_sym("kmod_new");
+			devmem_dlsym(kmod_dl, "kmod_new");
 	}
 	return fn(dirname, config_paths);
 }
@@ -161,6 +143,19 @@ static int insert_by_name(struct devmem_ctx *ctx, struct kmod_ctx *kctx,
  * Returns 1 when the file is not a plain ELF module (compressed: libkmod
  * decompresses it), else 0 or -errno (logged as insert_by_path() logs).
  */
+/* The result of inserting the module file @path: loaded already is fine. */
+static int inserted(struct devmem_ctx *ctx, const char *path, int rc)
+{
+	if (rc == -EEXIST)
+		rc = 0;
+	if (rc < 0)
+		err(ctx, "%s: cannot load the devmem module: %s\n", path,
+		    strerror(-rc));
+	else
+		dbg(ctx, "%s: loaded\n", path);
+	return rc;
+}
+
 static int insert_file_direct(struct devmem_ctx *ctx, const char *path)
 {
 	unsigned char magic[4];
@@ -180,14 +175,7 @@ static int insert_file_direct(struct devmem_ctx *ctx, const char *path)
 	}
 	rc = syscall(SYS_finit_module, fd, "", 0) == 0 ? 0 : -errno;
 	close(fd);
-	if (rc == -EEXIST)
-		rc = 0;
-	if (rc < 0)
-		err(ctx, "%s: cannot load the devmem module: %s\n", path,
-		    strerror(-rc));
-	else
-		dbg(ctx, "%s: loaded\n", path);
-	return rc;
+	return inserted(ctx, path, rc);
 }
 
 static int insert_by_path(struct devmem_ctx *ctx, struct kmod_ctx *kctx,
@@ -205,14 +193,7 @@ static int insert_by_path(struct devmem_ctx *ctx, struct kmod_ctx *kctx,
 		    strerror(-rc));
 		return rc;
 	}
-	rc = kmod_module_insert_module(mod, 0, NULL);
-	if (rc == -EEXIST)
-		rc = 0;
-	if (rc < 0)
-		err(ctx, "%s: cannot load the devmem module: %s\n", path,
-		    strerror(-rc));
-	else
-		dbg(ctx, "%s: loaded\n", path);
+	rc = inserted(ctx, path, kmod_module_insert_module(mod, 0, NULL));
 	kmod_module_unref(mod);
 	return rc;
 }

@@ -100,6 +100,32 @@ void devmem_log(struct devmem_ctx *ctx, int priority, const char *file,
 /* ctx.c: libndctl, opened on first need */
 int devmem_ndctl(struct devmem_ctx *ctx, struct ndctl_ctx **out);
 
+/*
+ * ctx.c, module.c: libndctl and libkmod are loaded with dlopen() on first
+ * use (by ndctl_new(), kmod_new()). DEVMEM_DL_CALL defines a stand-in for
+ * one other function of such a library, with its name and prototype, that
+ * looks the real one up in @handle on its first call; devmem_dlsym() aborts
+ * naming the function if it is missing (the library's constructor ran, so
+ * it is loaded: only a wrong library version can miss one).
+ */
+void *devmem_dlsym(void *handle, const char *name);
+#define DEVMEM_DL_CALL(handle, ret, name, params, args)                        \
+	ret name params                                                        \
+	{                                                                      \
+		static ret(*fn) params;                                        \
+		if (!fn)                                                       \
+			fn = (ret(*) params)devmem_dlsym(handle, #name);       \
+		return fn args;                                                \
+	}
+#define DEVMEM_DL_CALL_VOID(handle, name, params, args)                        \
+	void name params                                                       \
+	{                                                                      \
+		static void(*fn) params;                                       \
+		if (!fn)                                                       \
+			fn = (void(*) params)devmem_dlsym(handle, #name);      \
+		fn args;                                                       \
+	}
+
 /* ctx.c: the control device and the update lock */
 int devmem_ctl_fd(struct devmem_ctx *ctx);
 void devmem_ctl_reset(struct devmem_ctx *ctx);
