@@ -66,13 +66,10 @@ static void ns_set_mapped(struct devmem_namespace *ns,
 static const char *ns_dax_driver(const struct devmem_namespace *ns,
 				 char drv[PATH_MAX])
 {
-	char path[96];
-	ssize_t n;
-
-	snprintf(path, sizeof(path), "/sys/bus/dax/devices/%s/driver", ns->dev);
-	n = readlink(path, drv, PATH_MAX - 1);
-	drv[n > 0 ? n : 0] = '\0';
-	return strrchr(drv, '/') ? strrchr(drv, '/') + 1 : drv;
+	if (!devmem_sysfs_driver("/sys/bus/dax/devices", ns->dev, drv,
+				 PATH_MAX))
+		drv[0] = '\0';
+	return drv;
 }
 
 /*

@@ -182,6 +182,8 @@ int devmem_regions_join_claims(struct devmem_ctx *ctx);
 int devmem_region_refresh(struct devmem_region *region);
 int devmem_region_ndr(struct devmem_region *region);
 bool devmem_region_is_virtio(struct devmem_region *region);
+bool devmem_sysfs_driver(const char *bus_devices, const char *dev, char *drv,
+			 size_t len);
 int devmem_region_unmap_all(struct devmem_region *region, bool force);
 int devmem_region_claim_tmp(struct devmem_region *region, bool *was_enabled,
 			    bool quiet);

@@ -135,14 +135,19 @@ static int nd_write(const char *rel, const char *val)
 	return (size_t)n == len ? 0 : -EIO;
 }
 
-/* The name of the driver ND_DEVICES/@dev is bound to; false if unbound. */
-static bool nd_driver(const char *dev, char *drv, size_t len)
+/*
+ * The name of the driver @bus_devices/@dev (a sysfs bus's devices
+ * directory and a device in it) is bound to, into @drv of @len bytes when
+ * @drv is not NULL. Returns false if unbound (or unreadable).
+ */
+bool devmem_sysfs_driver(const char *bus_devices, const char *dev, char *drv,
+			 size_t len)
 {
 	char path[PATH_MAX], link[PATH_MAX];
 	const char *base;
 	ssize_t n;
 
-	if ((size_t)snprintf(path, sizeof(path), ND_DEVICES "/%s/driver",
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s/driver", bus_devices,
 			     dev) >= sizeof(path))
 		return false;
 	n = readlink(path, link, sizeof(link) - 1);
@@ -154,6 +159,12 @@ static bool nd_driver(const char *dev, char *drv, size_t len)
 	if (drv && (size_t)snprintf(drv, len, "%s", base) >= len)
 		return false;
 	return true;
+}
+
+/* The name of the driver ND_DEVICES/@dev is bound to; false if unbound. */
+static bool nd_driver(const char *dev, char *drv, size_t len)
+{
+	return devmem_sysfs_driver(ND_DEVICES, dev, drv, len);
 }
 
 /*
@@ -1328,31 +1339,6 @@ give_back:
 }
 
 /* Read DIR/SUB/ATTR (a sysfs number, decimal or 0x...) relative to @dfd. */
-static int sysfs_read_ull(int dfd, const char *sub, const char *attr,
-			  unsigned long long *val)
-{
-	char path[NAME_MAX + 32], buf[64], *end;
-	ssize_t n;
-	int fd;
-
-	if ((size_t)snprintf(path, sizeof(path), "%s/%s", sub, attr) >=
-	    sizeof(path))
-		return -ENAMETOOLONG;
-	fd = openat(dfd, path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -EIO;
-	buf[n] = '\0';
-	errno = 0;
-	*val = strtoull(buf, &end, 0);
-	if (errno || end == buf)
-		return -EINVAL;
-	return 0;
-}
-
 /*
  * Whether sysfs shows a namespace of the stock nvdimm stack in @r: the
  * test of ns_is_stock() (size > 0, not label-less), read straight from
@@ -1369,7 +1355,7 @@ static bool region_sysfs_has_stock(struct devmem_region *r)
 	bool found = false;
 	DIR *dir;
 
-	if ((size_t)snprintf(path, sizeof(path), "/sys/bus/nd/devices/%s",
+	if ((size_t)snprintf(path, sizeof(path), ND_DEVICES "/%s",
 			     r->devname) >= sizeof(path) ||
 	    (size_t)snprintf(prefix, sizeof(prefix), "namespace%u.",
 			     r->nd_id) >= sizeof(prefix))
@@ -1379,11 +1365,16 @@ static bool region_sysfs_has_stock(struct devmem_region *r)
 		return false;
 	while (!found && (de = readdir(dir))) {
 		unsigned long long size = 0, type = 0;
+		char rel[NAME_MAX + 32];
 
 		if (strncmp(de->d_name, prefix, strlen(prefix)) != 0)
 			continue;
-		if (sysfs_read_ull(dirfd(dir), de->d_name, "size", &size) < 0 ||
-		    sysfs_read_ull(dirfd(dir), de->d_name, "nstype", &type) < 0)
+		/* namespaceN.M is in ND_DEVICES too (a link to this child) */
+		snprintf(rel, sizeof(rel), "%s/size", de->d_name);
+		if (nd_read_ull(rel, &size) < 0)
+			continue;
+		snprintf(rel, sizeof(rel), "%s/nstype", de->d_name);
+		if (nd_read_ull(rel, &type) < 0)
 			continue;
 		if (size > 0 && type != ND_DEVICE_NAMESPACE_IO) {
 			dbg(r->ctx,
