@@ -14,9 +14,15 @@
 #      with spaces/quotes/newlines survive, the guest environment is right,
 #      `ndctl list -R` shows two regions, the first one starts at
 #      0x100001000; the guest writes a pattern to /dev/pmemN of the
-#      label-less DIMM that the host then finds in its FILE
+#      label-less DIMM that the host then finds in its FILE;
+#      --late-module nd_btt: guest-init loaded nd_btt and nd_pmem (which
+#      needs it, so is late too)
 #   2  the label-less DIMM alone at 0x140000000: the pattern from boot 1
-#      and one the host wrote into FILE in between read back; exit 3 -> 3
+#      and one the host wrote into FILE in between read back; exit 3 -> 3;
+#      --early-module kmod/devmem.ko: loaded before nd_pmem (/proc/modules
+#      order), its two kernel log markers in order in --dmesg, before any
+#      pmem line; --skip-module dax_pmem: not loaded
+# Plus usage errors (exit 2) of --skip-module and --early-module.
 # The guest side of boots 1 and 2 is this script with --guest.
 set -E -o pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -53,6 +59,8 @@ if [ "${1:-}" = --guest ]; then
 		{ : >/usr/.vm-write-test; } 2>/dev/null && fail "the host root is writable in the guest"
 		[ "$(uname -r)" = "$(cat "$work/kver")" ] || fail "guest runs $(uname -r)"
 		[ -c /dev/null ] && [ -d /sys/bus/nd ] || fail "no devtmpfs or no nvdimm bus"
+		[ -d /sys/module/nd_btt ] && [ -d /sys/module/nd_pmem ] ||
+			fail "--late-module nd_btt: nd_btt or nd_pmem not loaded"
 		# the nvdimm stack is up before CMD runs
 		n=$(ndctl list -R | jq length)
 		[ "$n" = 2 ] || fail "ndctl list -R shows $n regions, want 2"
@@ -71,6 +79,11 @@ if [ "${1:-}" = --guest ]; then
 		exit 0
 		;;
 	boot2)
+		[ -d /sys/module/devmem ] || fail "--early-module: no /sys/module/devmem"
+		[ ! -e /sys/module/dax_pmem ] || fail "--skip-module dax_pmem: dax_pmem is loaded"
+		# /proc/modules lists the newest first: nd_pmem must come before devmem
+		awk '$1 == "nd_pmem" { p = NR } $1 == "devmem" { d = NR } END { exit !(p && d && p < d) }' \
+			/proc/modules || fail "devmem not loaded before nd_pmem: $(cut -d' ' -f1 /proc/modules | tr '\n' ' ')"
 		r=$(vm_region_at 0x140000000)
 		pmem=$(vm_region_blockdev "$r")
 		cmp -n 4096 "$work/pattern1" "$pmem" 0 4096 || fail "pattern from boot 1 lost"
@@ -84,6 +97,8 @@ fi
 
 # --- host side ----------------------------------------------------------
 vm_require_qemu
+kmod=$VM_TOP/kmod/devmem.ko
+[ -f "$kmod" ] || fail "no $kmod for --early-module (make kmod)"
 work=$(mktemp -d "${TMPDIR:-/tmp}/devmem-harness.XXXXXX")
 pids=()
 cleanup() {
@@ -127,7 +142,7 @@ t1=$(now)
 rc=0
 "$co/tests/vm/vm-run" --timeout 120 --dmesg "$work/boot1.dmesg" --shared "$work/share" \
 	--nvdimm "$work/nv0.img,size=1G,addr=0x100001000,label-size=128K" \
-	--nvdimm "$work/nv1.img,size=256M" \
+	--nvdimm "$work/nv1.img,size=256M" --late-module nd_btt \
 	-- tests/vm/test-harness.sh --guest boot1 "$work/share" "${args_expected[@]}" \
 	>"$work/boot1.out" 2>"$work/boot1.err" || rc=$?
 echo "   boot 1 took $(ms_since "$t1") ms"
@@ -151,10 +166,29 @@ dd if="$work/share/pattern2" of="$work/nv1.img" bs=4096 seek=2 conv=notrunc stat
 t2=$(now)
 rc=0
 "$VM_RUN" --timeout 120 --shared "$work/share" --nvdimm "$work/nv1.img,addr=0x140000000" \
+	--early-module "$kmod" --skip-module dax-pmem --dmesg "$work/boot2.dmesg" \
 	-- tests/vm/test-harness.sh --guest boot2 "$work/share" >"$work/boot2.out" 2>"$work/boot2.err" || rc=$?
 echo "   boot 2 took $(ms_since "$t2") ms"
 [ "$rc" = 3 ] || { cat "$work/boot2.err" >&2; fail "boot 2 exited $rc, want 3"; }
 [ "$(cat "$work/boot2.out")" = "boot2 ok" ] || fail "boot 2 stdout: $(cat "$work/boot2.out")"
+# the markers, in order, before any nd_pmem/pmemN line (not the command line)
+read -r lstart lend lpmem < <(awk '/devmem-vm: early-module devmem insert start$/ && !s { s = NR }
+	/devmem-vm: early-module devmem insert done$/ && !d { d = NR }
+	/nd_pmem|pmem[0-9]/ && !/ommand line/ && !p { p = NR }
+	END { print s + 0, d + 0, p + 0 }' "$work/boot2.dmesg")
+[ "$lstart" -gt 0 ] && [ "$lend" -gt "$lstart" ] ||
+	fail "--early-module markers missing or out of order in the dmesg (lines $lstart, $lend)"
+[ "$lpmem" = 0 ] || [ "$lend" -lt "$lpmem" ] || fail "dmesg line $lpmem mentions pmem before the insert-done marker"
+read -r t0 t1 < <(sed -n -e "${lstart}s/^\[ *\([0-9.]*\)\].*/\1/p" -e "${lend}s/^\[ *\([0-9.]*\)\].*/\1/p" "$work/boot2.dmesg" | paste -sd ' ' -)
+echo "   early module insert: from ${t0}s to ${t1}s (guest uptime)"
+
+echo "== usage errors of the module options"
+for bad in "--skip-module foo" "--late-module foo" "--early-module $work/foo.ko"; do
+	rc=0
+	# shellcheck disable=SC2086 # split on purpose
+	"$VM_RUN" $bad -- true 2>"$work/usage.err" || rc=$?
+	[ "$rc" = 2 ] && grep -q foo "$work/usage.err" || fail "vm-run $bad: exit $rc, want 2 naming foo: $(cat "$work/usage.err")"
+done
 
 echo "== A, B results"
 for p in "${pids[@]}"; do wait "$p" || :; done
