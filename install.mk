@@ -23,6 +23,8 @@ BASHCOMPDIR ?= $(DATADIR)/bash-completion/completions
 UDEVDIR ?= $(or $(shell pkg-config --variable=udevdir udev 2>/dev/null),/lib/udev)
 UDEVRULESDIR ?= $(UDEVDIR)/rules.d
 SYSTEMDUNITDIR ?= $(or $(shell pkg-config --variable=systemdsystemunitdir systemd 2>/dev/null),/lib/systemd/system)
+# modprobe.d of the distribution (kmod reads it, like /etc/modprobe.d)
+MODPROBEDIR ?= /lib/modprobe.d
 MODDIR ?= /lib/modules/$(KVER)/extra
 DKMSSRCDIR ?= /usr/src/devmem-$(VERSION)
 
@@ -35,7 +37,7 @@ INST_FILES = $(BINDIR)/devmemctl \
 	$(INCLUDEDIR)/libdevmem.h $(INCLUDEDIR)/linux/devmem.h \
 	$(PKGCONFIGDIR)/libdevmem.pc $(INST_MAN) \
 	$(UDEVRULESDIR)/80-devmem.rules $(SYSTEMDUNITDIR)/devmem-assemble@.service \
-	$(BASHCOMPDIR)/devmemctl $(MODDIR)/devmem.ko
+	$(BASHCOMPDIR)/devmemctl $(MODDIR)/devmem.ko $(MODPROBEDIR)/devmem.conf
 
 # DESTDIR set: stage only; unset: also refresh the module and library caches
 REAL_INSTALL = $(if $(DESTDIR),,1)
@@ -57,7 +59,7 @@ install: all man
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(PKGCONFIGDIR) \
 		$(DESTDIR)$(INCLUDEDIR)/linux $(DESTDIR)$(MANDIR)/man8 \
 		$(DESTDIR)$(UDEVRULESDIR) $(DESTDIR)$(SYSTEMDUNITDIR) \
-		$(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(MODDIR)
+		$(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(MODDIR) $(DESTDIR)$(MODPROBEDIR)
 	install -m 755 cli/devmemctl $(DESTDIR)$(BINDIR)/devmemctl
 	install -m 755 libdevmem/libdevmem.so.1 $(DESTDIR)$(LIBDIR)/libdevmem.so.1
 	ln -sf libdevmem.so.1 $(DESTDIR)$(LIBDIR)/libdevmem.so
@@ -72,6 +74,7 @@ install: all man
 	chmod 644 $(DESTDIR)$(UDEVRULESDIR)/80-devmem.rules $(DESTDIR)$(SYSTEMDUNITDIR)/devmem-assemble@.service
 	install -m 644 contrib/bash-completion/devmemctl $(DESTDIR)$(BASHCOMPDIR)/devmemctl
 	install -m 644 kmod/devmem.ko $(DESTDIR)$(MODDIR)/devmem.ko
+	install -m 644 udev/devmem-modprobe.conf $(DESTDIR)$(MODPROBEDIR)/devmem.conf
 ifeq ($(REAL_INSTALL),1)
 	depmod -a $(KVER)
 	-ldconfig

@@ -75,6 +75,10 @@ void devmem_region_release_all(void);
 bool devmem_range_overlaps_pgmap(const struct range *r);
 bool devmem_range_overlaps_region(const struct range *rg);
 
+/* nd.c */
+int devmem_nd_driver_register(void);
+void devmem_nd_driver_unregister(void);
+
 /* fsdax.c */
 int devmem_fsdax_probe(struct platform_device *pdev, struct devmem_ns *ns,
 		       const struct dev_pagemap *pgmap);

@@ -162,13 +162,24 @@ static int __init devmem_init(void)
 		return rc;
 	rc = misc_register(&devmem_misc);
 	if (rc)
-		devmem_ns_driver_unregister();
+		goto err_ns;
+	/* last: from here on it may bind namespaces on the nd bus */
+	rc = devmem_nd_driver_register();
+	if (rc)
+		goto err_misc;
+	return 0;
+
+err_misc:
+	misc_deregister(&devmem_misc);
+err_ns:
+	devmem_ns_driver_unregister();
 	return rc;
 }
 module_init(devmem_init);
 
 static void __exit devmem_exit(void)
 {
+	devmem_nd_driver_unregister();
 	misc_deregister(&devmem_misc);
 	/* every claimed region holds a module reference: nothing is left */
 	mutex_lock(&devmem_lock);

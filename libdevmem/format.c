@@ -74,6 +74,10 @@
 #define XFS_MAGIC      "XFSB"
 
 static const uint8_t dm_magic[DM_MAGIC_LEN] = DM_FMT_MAGIC;
+_Static_assert(DM_MAGIC_LEN == DEVMEM_FMT_MAGIC_LEN &&
+		       DM_ANCHOR_COPY == DEVMEM_ANCHOR_COPY &&
+		       DM_ANCHOR_SIZE == DEVMEM_ANCHOR_SIZE,
+	       "the module reads the magic where the format puts it");
 
 static void put_le32(uint8_t *p, uint32_t v)
 {

@@ -14,9 +14,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define DM_FMT_MAGIC	 "DEVMEM_REGION\0\0" /* 16 bytes with the NULs */
-#define DM_FMT_MAJOR	 2u		     /* what a new claim writes */
-#define DM_FMT_MINOR	 1u		     /* 2.1: mode fsdax */
+#include <linux/devmem.h>
+
+#define DM_FMT_MAGIC	 DEVMEM_FMT_MAGIC /* uapi: the module looks for it */
+#define DM_FMT_MAJOR	 2u		  /* what a new claim writes */
+#define DM_FMT_MINOR	 1u		  /* 2.1: mode fsdax */
 #define DM_FMT_MAJOR_V1	 1u	  /* read, and updated in place as 1.0 */
 #define DM_SLOT_SIZE	 0x10000u /* one copy of the metadata */
 #define DM_NR_SLOTS	 2u /* slot k at slots_offset + k * DM_SLOT_SIZE */

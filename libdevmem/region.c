@@ -1176,10 +1176,12 @@ static int assemble_claimed(struct devmem_region *r, struct devmem_meta *m)
 
 /*
  * Take @r from the stock stack through sysfs, the way region_disable() does
- * through libndctl, in the one case a boot leaves a devmem region in: a
- * label-less region whose one enabled namespace is raw (bound to nd_pmem,
- * no btt/pfn/dax holding it). As ndctl_namespace_disable_safe() does, the
- * namespace's block device is opened O_EXCL (a mounted or open one is busy)
+ * through libndctl, in the cases a boot leaves a devmem region in: a
+ * label-less region whose one enabled namespace is raw and either held by
+ * the module's nd driver (DEVMEM_ND_DRIVER: devmem.ko was loaded before
+ * nd_pmem and found the layout; no block device), or bound to nd_pmem,
+ * with no btt/pfn/dax holding it. As ndctl_namespace_disable_safe() does,
+ * nd_pmem's block device is opened O_EXCL (a mounted or open one is busy)
  * and held while the namespace is unbound; then the region is unbound.
  * Saves libndctl's set-up and its enumeration of the region's namespaces
  * and their btt/pfn/dax seeds (module alias lookups, probe flushes) on every
@@ -1221,19 +1223,19 @@ static int region_sysfs_disable(struct devmem_region *r, bool *was_enabled)
 		if (rc == 0 && (nd_read(rel, buf, sizeof(buf)) < 0 || buf[0]))
 			rc = 1; /* a btt, pfn or dax holds it */
 		if (rc == 0 && (!nd_driver(de->d_name, drv, sizeof(drv)) ||
-				strcmp(drv, "nd_pmem") != 0))
-			rc = 1;
-		snprintf(rel, sizeof(rel), ND_DEVICES "/%s/block", de->d_name);
-		bd = rc == 0 ? opendir(rel) : NULL;
-		if (!bd)
+				(strcmp(drv, "nd_pmem") != 0 &&
+				 strcmp(drv, DEVMEM_ND_DRIVER) != 0)))
 			rc = 1;
 		bdev[0] = '\0';
+		snprintf(rel, sizeof(rel), ND_DEVICES "/%s/block", de->d_name);
+		bd = rc == 0 && strcmp(drv, "nd_pmem") == 0 ? opendir(rel)
+							    : NULL;
 		while (bd && (b = readdir(bd)))
 			if (b->d_name[0] != '.')
 				snprintf(bdev, sizeof(bdev), "%s", b->d_name);
 		if (bd)
 			closedir(bd);
-		if (rc == 0 && !bdev[0])
+		if (rc == 0 && strcmp(drv, "nd_pmem") == 0 && !bdev[0])
 			rc = 1;
 		if (rc == 0)
 			snprintf(ns, sizeof(ns), "%s", de->d_name);
@@ -1245,15 +1247,17 @@ static int region_sysfs_disable(struct devmem_region *r, bool *was_enabled)
 	if (!*was_enabled)
 		return 0; /* no namespace can be enabled either */
 	if (ns[0]) {
-		int fd;
+		int fd = -1;
 
 		snprintf(rel, sizeof(rel), "/dev/%s", bdev);
-		fd = open(rel, O_RDWR | O_EXCL | O_CLOEXEC);
-		if (fd < 0)
+		if (bdev[0])
+			fd = open(rel, O_RDWR | O_EXCL | O_CLOEXEC);
+		if (bdev[0] && fd < 0)
 			return 1; /* busy (mounted, open) or gone */
 		snprintf(rel, sizeof(rel), "%s/driver/unbind", ns);
 		nd_write(rel, ns); /* checked below */
-		close(fd);
+		if (fd >= 0)
+			close(fd);
 		if (nd_driver(ns, NULL, 0))
 			return 1; /* still enabled: nothing changed */
 		dbg(r->ctx, "%s: disabled\n", ns);

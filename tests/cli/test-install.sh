@@ -39,6 +39,7 @@ make -s install DESTDIR="$d" PREFIX=/usr >"$work/install.log" 2>&1 ||
 /lib/systemd/system/devmem-assemble@.service
 /usr/share/bash-completion/completions/devmemctl
 /lib/modules/$kver/extra/devmem.ko
+/lib/modprobe.d/devmem.conf
 EOF2
 	for m in docs/man/*.md; do
 		m=${m##*/}
@@ -52,6 +53,9 @@ make -s install-files DESTDIR="$d" PREFIX=/usr | sed "s,^$d,," | sort | diff -u 
 [ -x "$d/usr/bin/devmemctl" ]
 [ "$(readlink "$d/usr/lib/libdevmem.so")" = libdevmem.so.1 ]
 [ "$("$d/usr/bin/devmemctl" --version)" = "$version" ]
+# modprobe parses the installed softdep: devmem before nd_pmem
+modprobe -C "$d/lib/modprobe.d" -c | grep -qx 'softdep nd_pmem pre: devmem' ||
+	fail "modprobe -c does not show 'softdep nd_pmem pre: devmem' from $d/lib/modprobe.d/devmem.conf"
 grep -q man8/devmemctl-check.8 "$work/want" || echo "    (no docs/man/devmemctl-check.md yet: not installed)"
 
 echo "2. pkg-config from the DESTDIR: prefix /usr"

@@ -16,6 +16,12 @@
 # from udev); the guest then runs the installed unit's ExecStart= once per
 # wanted instance, in parallel, as systemd would, and checks the data. (The
 # guest's PID 1 is the harness, not systemd: systemd itself does not run.)
+# Boot 4, moved by 8 KiB, plus a third label-less DIMM devmem never
+# claimed: nd_pmem is loaded by modprobe from the real root (vm-run
+# --late-module nd_pmem), so the installed "softdep nd_pmem pre: devmem"
+# loads devmem first, as udev's modprobe does at a real boot. The devmem
+# DIMM's raw namespace must be held by devmem's nd driver (no /dev/pmemN),
+# the third DIMM's bound to nd_pmem; then cold plug as in boot 2.
 . "$(dirname "$0")/testlib.sh"
 require_build
 [ "$(id -u)" = 0 ] || { echo "SKIP: needs root (installs into /usr/local and /lib)"; exit 77; }
@@ -54,7 +60,12 @@ step "0. make install PREFIX=/usr/local (on this host)"
 installed=1
 mk install >"$WORK/install.log" 2>&1 || { cat "$WORK/install.log"; fail "make install"; }
 for f in $files; do [ -e "$f" ] || fail "make install did not install $f"; done
-modinfo -k "$(cd "$TOP" && scripts/kernel-version)" -n devmem
+kver=$(cd "$TOP" && scripts/kernel-version)
+modinfo -k "$kver" -n devmem
+# the installed softdep: modprobe nd_pmem inserts devmem.ko first
+modprobe -S "$kver" --show-depends nd_pmem | tee "$WORK/show-depends.txt"
+awk '/\/devmem\.ko/ { d = NR } /\/nd_pmem\.ko/ { p = NR } END { exit !(d && p && d < p) }' \
+	"$WORK/show-depends.txt" || fail "modprobe --show-depends nd_pmem does not insert devmem.ko before nd_pmem.ko"
 
 G=$((1 << 30))
 base0=$((4 * G)) base1=$((6 * G))
@@ -78,7 +89,16 @@ step "3. DIMMs moved by 1 MiB + 4 KiB; /run/systemd/system: udev asks for devmem
 vm boot3 $(dimms $((1048576 + 4096))) --shared "$WORK" -- \
 	tests/vm/guest/boot-assemble-verify.sh "$WORK" systemd
 
-step "4. make uninstall"
+step "4. DIMMs moved by 8 KiB + a label-less DIMM devmem never claimed; nd_pmem loaded by modprobe (softdep)"
+base2=$((8 * G))
+truncate -s 256M "$WORK/nv2.img"
+# shellcheck disable=SC2046
+vm boot4 $(dimms 8192) --nvdimm "$WORK/nv2.img,size=256M,addr=$(printf 0x%x "$base2")" \
+	--late-module nd_pmem --shared "$WORK" -- \
+	tests/vm/guest/boot-assemble-verify.sh "$WORK" softdep "$(printf 0x%x $((base1 + 8192)))" \
+	"$(printf 0x%x "$base2")"
+
+step "5. make uninstall"
 mk uninstall >/dev/null
 installed=0
 for f in $files; do [ ! -e "$f" ] || fail "make uninstall left $f"; done

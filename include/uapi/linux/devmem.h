@@ -25,6 +25,8 @@
  */
 #define DEVMEM_ABI_VERSION 4ULL
 #define DEVMEM_CTL_NAME	   "devmem" /* misc device: /dev/devmem */
+/* the module's nd bus driver, which holds devmem regions' raw namespaces */
+#define DEVMEM_ND_DRIVER "devmem"
 
 #define DEVMEM_PAGE_SIZE 0x1000ULL
 /* memremap_pages() granularity on x86-64 (PAGES_PER_SUBSECTION) */
@@ -33,6 +35,14 @@
 #define DEVMEM_SECTION_SIZE 0x8000000ULL
 /* the first page of every region, which namespace data never covers */
 #define DEVMEM_ANCHOR_SIZE 0x1000ULL
+/* two copies of the 2.x anchor in that page, this many bytes apart */
+#define DEVMEM_ANCHOR_COPY 0x800ULL
+/*
+ * First bytes of every anchor copy and metadata slot (docs/format.md), with
+ * the NULs: 16 bytes
+ */
+#define DEVMEM_FMT_MAGIC     "DEVMEM_REGION\0\0"
+#define DEVMEM_FMT_MAGIC_LEN 16
 /* the most bytes one DEVMEM_IOC_META_READ or _WRITE moves */
 #define DEVMEM_META_IO_MAX 0x20000ULL
 /* device-dax region ids are DEVMEM_DAX_REGION_BASE + region id */

@@ -11,6 +11,13 @@
 # the rule must only ask for devmem-assemble@regionN.service through
 # SYSTEMD_WANTS; this script then does what systemd does with that: runs
 # the ExecStart= of the installed unit, once per wanted instance.
+# $2 = "softdep": as "udev", but booted with `vm-run --late-module nd_pmem`
+# (guest-init, not the initramfs, modprobes nd_pmem, so the installed
+# "softdep nd_pmem pre: devmem" applies, as at a real boot): devmem must
+# be loaded before udev runs, the raw namespace of the label-less devmem
+# DIMM at $3 held by devmem's nd driver with no block device, and that of
+# the label-less DIMM at $4 that devmem never claimed bound to nd_pmem
+# with its /dev/pmemN.
 set -euo pipefail
 out=$1 mode=$2
 trap 'echo "guest FAIL line $LINENO: $BASH_COMMAND" >&2' ERR
@@ -19,11 +26,32 @@ trap 'cp /tmp/udevd.log "$out/udevd-$mode.log" 2>/dev/null || true' EXIT
 unset DEVMEM_KMOD LD_LIBRARY_PATH
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 
-[ ! -e /sys/module/devmem ] || { echo "devmem is loaded before udev ran" >&2; exit 1; }
+# shellcheck source=tests/vm/lib.sh
+. tests/vm/lib.sh
+if [ "$mode" = softdep ]; then
+	[ -e /sys/module/devmem ] || { echo "modprobe nd_pmem did not load devmem first (softdep)" >&2; exit 1; }
+	ns_driver() { # ns_driver ADDR: "NAMESPACE DRIVER BLOCKDEV" of the DIMM's raw namespace
+		local r n d b=-
+		r=$(vm_region_at "$1")
+		n=$(basename "$(ls -d "/sys/bus/nd/devices/$r/namespace${r#region}".*)")
+		d=$(basename "$(readlink "/sys/bus/nd/devices/$n/driver")")
+		[ ! -d "/sys/bus/nd/devices/$n/block" ] || b=$(ls "/sys/bus/nd/devices/$n/block")
+		echo "$n $d $b"
+	}
+	read -r n d b <<<"$(ns_driver "$3")"
+	echo "devmem DIMM: $n driver $d block $b"
+	[ "$d" = devmem ] && [ "$b" = - ] || { echo "$n: driver $d, block $b; want devmem, none" >&2; exit 1; }
+	dmesg | grep -F "$n: held for devmem"
+	read -r n d b <<<"$(ns_driver "$4")"
+	echo "other label-less DIMM: $n driver $d block $b"
+	[ "$d" = nd_pmem ] && [ -b "/dev/$b" ] || { echo "$n: driver $d, block $b; want nd_pmem, a disk" >&2; exit 1; }
+else
+	[ ! -e /sys/module/devmem ] || { echo "devmem is loaded before udev ran" >&2; exit 1; }
+fi
 case $mode in
-udev) [ ! -e /run/systemd/system ] ;;
+udev | softdep) [ ! -e /run/systemd/system ] ;;
 systemd) mkdir -p /run/systemd/system ;;
-*) echo "mode: udev or systemd, not $mode" >&2; exit 2 ;;
+*) echo "mode: udev, softdep or systemd, not $mode" >&2; exit 2 ;;
 esac
 
 udevd=/lib/systemd/systemd-udevd
@@ -40,7 +68,7 @@ udevadm trigger --type=devices --action=add
 udevadm settle --timeout=180
 echo "udev: cold plug settled in $(($(date +%s) - start)) s"
 
-if [ "$mode" = udev ]; then
+if [ "$mode" != systemd ]; then
 	# the rule started devmemctl assemble in the background, outside the
 	# event; a booting system's consumers wait for their /dev/dax node, the
 	# test waits for the assemble runs to end
@@ -82,7 +110,5 @@ ls /dev/dax* 2>/dev/null || true
 
 devmemctl list -N >"$out/$mode.json"
 cat "$out/$mode.json"
-# shellcheck source=tests/vm/lib.sh
-. tests/vm/lib.sh
 vm_ns_same "$out" "$out/$mode.json" "uuid size map align offset" boot-a boot-b
 echo "assembled through the $mode path"
