@@ -1,5 +1,5 @@
 #!/bin/bash
-# Guest side of bench/boot: bring-up after a real reboot, module load
+# Guest side of bench/boot: bring-up after a real reboot, module loads
 # included. $1 = output dir, $2 = stock DIMM address (labelled), $3 = devmem
 # DIMM address, $4 = setup | measure, $5 = size MiB, $6 = map (dev|mem),
 # $7 = repetition (measure), $8 = devmemctl to time (default: the build's
@@ -8,18 +8,26 @@
 #   the stock DIMM, `devmemctl claim` + `create-namespace` of the same usable
 #   bytes on the other; writes $1/ids (stock namespace, stock dax, devmem
 #   dax).
-# measure (boot 2, 3, ...): the guest booted with the nvdimm stack loaded
-#   (nfit, nd_pmem, dax_pmem, device_dax: vm-run's initramfs) but not devmem.
-#   devmem: (timed) `devmemctl assemble`, which loads the built devmem.ko
-#   itself through libkmod ($DEVMEM_KMOD; as the installed udev rule does
-#   at boot), disables the region's raw namespace, claims, reads the layout
-#   and maps; until /dev/daxN.M exists.
-#   stock: `modprobe -r dax_pmem` (its device goes), then (timed) `modprobe
-#   dax_pmem` until /dev/daxN.M exists: the module load and the probe
-#   that brings a devdax namespace up at boot. Second stock figure:
-#   `ndctl disable-region`, then (timed) `ndctl enable-region` until the
-#   node exists: the labels read again and the namespace probed again,
-#   without a module load.
+# measure (boot 2, 3, ...): booted as an installed system boots, except
+#   that neither side's namespace is up yet: vm-run's initramfs loaded the
+#   nvdimm stack (nfit, nd_pmem, device_dax) with the built devmem.ko
+#   inserted just before nd_pmem (vm-run --early-module: what the installed
+#   "softdep nd_pmem pre: devmem" does), so devmem's nd driver holds the
+#   devmem DIMM's raw namespace (asserted), and without dax_pmem (vm-run
+#   --skip-module), so the stock nd_dax device is there, unbound.
+#   devmem, boot_us = insert_us + assemble_us: the insert of devmem.ko at
+#   boot (from the initramfs's kernel log markers around it) plus (timed)
+#   `devmemctl assemble` (unbinds the held namespace and the region,
+#   claims, reads the layout, maps) until /dev/daxN.M exists.
+#   stock, boot_us: (timed) `modprobe dax_pmem` until /dev/daxN.M exists:
+#   the module load and the probe that brings a devdax namespace up at
+#   boot (info block, memremap_pages, device_dax), the first map of that
+#   range in the boot, as devmem's is. Then two more stock figures:
+#   remap_us, `modprobe -r dax_pmem` and (timed) `modprobe dax_pmem`
+#   again (a re-map: the kernel reuses the memmap pages it just freed; the
+#   reference of the runs before 2026-11-24), and enable_region_us,
+#   `ndctl disable-region` and (timed) `ndctl enable-region` (the labels
+#   read again and the namespace probed again, no module load).
 #   Which side goes first alternates with the repetition.
 #   Both sides run without the harness's LD_LIBRARY_PATH (vm-run points it
 #   at the checkout's libdevmem for every process; devmemctl links libdevmem
@@ -54,17 +62,30 @@ if [ "$what" = setup ]; then
 fi
 read -r ns sdax ddax use <"$out/ids"
 unset LD_LIBRARY_PATH
-[ -e "/dev/$sdax" ] # the stock namespace came up at boot
-[ ! -e /dev/devmem ] && [ ! -e "/dev/$ddax" ]
+# the boot vm-run --early-module kmod/devmem.ko --skip-module dax_pmem made
+[ -e /sys/module/devmem ] && [ ! -e /sys/module/dax_pmem ]
+[ ! -e "/dev/$sdax" ] && [ ! -e "/dev/$ddax" ]
+dns=$(basename "$(ls -d "/sys/bus/nd/devices/$D/namespace${D#region}".*)")
+[ "$(basename "$(readlink "/sys/bus/nd/devices/$dns/driver")")" = devmem ]
+[ ! -e "/sys/bus/nd/devices/$dns/block" ]
+# the insert of devmem.ko, from the initramfs's markers in the kernel log
+insert_us=$(dmesg | awk '/devmem-vm: early-module devmem insert (start|done)$/ {
+	match($0, /[0-9]+\.[0-9]+/); t[$NF] = substr($0, RSTART, RLENGTH) } END { if (("start" in t) && ("done" in t)) printf "%.0f", (t["done"] - t["start"]) * 1e6 }')
+[ -n "$insert_us" ]
 stock() {
 	local t0 t1
+	t0=$(us)
+	modprobe dax_pmem
+	until [ -e "/dev/$sdax" ]; do :; done
+	t1=$(us)
+	rec boot "$c" stock "$rep" boot_us $((t1 - t0))
 	modprobe -r dax_pmem
 	[ ! -e "/dev/$sdax" ]
 	t0=$(us)
 	modprobe dax_pmem
 	until [ -e "/dev/$sdax" ]; do :; done
 	t1=$(us)
-	rec boot "$c" stock "$rep" reup_us $((t1 - t0))
+	rec boot "$c" stock "$rep" remap_us $((t1 - t0))
 	ndctl disable-region "$S" >/dev/null
 	[ ! -e "/dev/$sdax" ]
 	t0=$(us)
@@ -79,7 +100,9 @@ devmem() {
 	"$dm" assemble >/dev/null
 	until [ -e "/dev/$ddax" ]; do :; done
 	t1=$(us)
-	rec boot "$c" "$side" "$rep" reup_us $((t1 - t0))
+	rec boot "$c" "$side" "$rep" assemble_us $((t1 - t0))
+	rec boot "$c" "$side" "$rep" insert_us "$insert_us"
+	rec boot "$c" "$side" "$rep" boot_us $((t1 - t0 + insert_us))
 }
 if [ $((rep % 2)) = 1 ]; then
 	stock
