@@ -1,7 +1,9 @@
 #!/bin/bash
 # Guest side of test-capacity.sh: usable bytes of devmem and of the stock
 # nvdimm stack (ndctl create-namespace -m devdax) on the same region.
-# $1 = output directory, $2 = the region's physical address.
+# $1 = output directory, $2 = the region's physical address, $3 = the
+# sizes in MiB (default "16 64 144 256 512 1008"; bench/capacity asks up to
+# 16 GiB on a larger DIMM).
 # For each size S and map: the stock namespace of S bytes gives U usable
 # bytes; devmem is asked for the same U, and its cost in region bytes (data
 # offset + size of the only namespace) must stay within the bounds of
@@ -15,7 +17,7 @@ out=$1
 R=$(vm_region_at "$2")
 rsize=$(cat "/sys/bus/nd/devices/$R/size")
 GUARD=$((2 * (1 << 20) - 4096))
-SIZES="16 64 144 256 512 1008" # MiB: the stock stack wants 16 MiB multiples
+SIZES=${3:-16 64 144 256 512 1008} # MiB: the stock stack wants 16 MiB multiples
 mib() { awk -v b="$1" 'BEGIN { printf "%.3f", b / 1048576 }'; }
 
 # the stock stack needs an initialised label area to create sized namespaces
@@ -59,13 +61,15 @@ check() { # WHAT VALUE BOUND: VALUE <= BOUND, else a finding
 	bad=1
 }
 kib() { echo $((($1) / 1024)); }
+frac() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.4f", a / b }'; }
 {
 	echo "Region: $R, $rsize bytes ($(mib "$rsize") MiB), labelled, physical base $2."
 	echo "Each row: the stock namespace of the given size, its usable bytes, and the"
-	echo "region bytes devmem uses for the same usable bytes (MiB; delta in KiB)."
+	echo "region bytes devmem uses for the same usable bytes (MiB; delta in KiB);"
+	echo "usable / size: the usable bytes over the region bytes each side uses."
 	echo
-	echo "| map | stock -s | stock usable | devmem -a 2M | delta | devmem -a 4K | delta |"
-	echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"
+	echo "| map | stock -s | stock usable | devmem -a 2M | delta | devmem -a 4K | delta | usable / size: stock | devmem -a 2M | devmem -a 4K |"
+	echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
 } >"$out/capacity.md"
 for m in mem dev; do
 	for s in $SIZES; do
@@ -73,7 +77,7 @@ for m in mem dev; do
 		# (command substitution: each finishes before the next starts)
 		c2=$(devmem "$m" 2M "$use") c4=$(devmem "$m" 4K "$use")
 		c2=${c2% *} c4=${c4% *}
-		echo "| $m | $(mib "$ns") | $(mib "$use") | $(mib "$c2") | $(kib "$c2 - $ns") | $(mib "$c4") | $(kib "$c4 - $ns") |" >>"$out/capacity.md"
+		echo "| $m | $(mib "$ns") | $(mib "$use") | $(mib "$c2") | $(kib "$c2 - $ns") | $(mib "$c4") | $(kib "$c4 - $ns") | $(frac "$use" "$ns") | $(frac "$use" "$c2") | $(frac "$use" "$c4") |" >>"$out/capacity.md"
 		# docs/format.md, "Capacity": no namespace costs more than on
 		# the stock stack (format 2.0: only the 4 KiB anchor page is at
 		# the head, so the memmap blocks start where the stock stack's
