@@ -36,6 +36,12 @@ struct devmem_ctx {
 	int lock_fd;
 	int lock_depth;
 	bool regions_init;
+	/*
+	 * set while devmem_regions_join_claims() reads the layouts of the
+	 * claimed regions without the update lock: a claim that went away in
+	 * between (-ENOENT) is retried there, not an error to print
+	 */
+	bool scan_unlocked;
 	struct devmem_region *regions; /* in libndctl's order */
 	/* namespace objects no longer on media; freed with the context */
 	struct devmem_namespace *dead;

@@ -398,19 +398,33 @@ static int regions_query(struct devmem_ctx *ctx, struct devmem_region *only)
 	return 0;
 }
 
-/* Re-join all claims and reload the layouts of claimed regions. */
+/*
+ * Re-join all claims and reload the layouts of claimed regions. This runs
+ * without the update lock, so another devmemctl may release or re-claim a
+ * region between the query and the read (assemble claims a region under a
+ * temporary id, then moves it to its recorded one): a read that finds the
+ * id gone (-ENOENT) asks the module again for that region and retries.
+ * What was read stays a snapshot; every update re-reads under the lock.
+ */
 int devmem_regions_join_claims(struct devmem_ctx *ctx)
 {
 	struct devmem_region *r;
-	int rc;
+	int rc, tries;
 
 	rc = regions_query(ctx, NULL);
 	if (rc < 0)
 		return rc;
 	for (r = ctx->regions; r; r = r->next) {
-		if (!r->claimed)
-			continue;
-		rc = devmem_region_load_namespaces(r);
+		for (tries = 0; r->claimed; tries++) {
+			ctx->scan_unlocked = tries < 8;
+			rc = devmem_region_load_namespaces(r);
+			ctx->scan_unlocked = false;
+			if (rc != -ENOENT || tries == 8)
+				break;
+			rc = regions_query(ctx, r);
+			if (rc < 0)
+				break;
+		}
 		if (rc < 0)
 			return rc;
 	}

@@ -6,7 +6,9 @@
 # regions keep working. WORKERS processes run ITERS random create/destroy/
 # list/check each on two regions: check clean, the list is exactly what
 # they did, untouched data identical, no capacity leak. Then the seeded
-# ioctl fuzzer (tests/kmod/ioctl-fuzz) as root and as nobody.
+# ioctl fuzzer (tests/kmod/ioctl-fuzz) as root and as nobody. Step 2:
+# assembles of fresh regions racing each other and a list
+# (tests/vm/guest/assemble-race.sh).
 #   DEVMEM_SEED=N replays a run; DEVMEM_STRESS_ITERS (25),
 #   DEVMEM_STRESS_WORKERS (4), DEVMEM_FUZZ_CALLS (20000) scale it.
 . "$(dirname "$0")/testlib.sh"
@@ -27,4 +29,10 @@ vm stress --cpus 2 --timeout 900 \
 	--nvdimm "$WORK/nv1.img,size=512M,addr=0x180000000" \
 	--nvdimm "$WORK/nv2.img,size=64M,addr=0x1a0000000" \
 	-- tests/vm/guest/stress.sh "$seed" "$iters" "$workers" "$calls"
+
+step "2. assembles of fresh regions racing each other and a list, 15 times"
+vm race --cpus 2 \
+	--nvdimm "$WORK/race-a.img,size=512M,addr=0x100000000" \
+	--nvdimm "$WORK/race-b.img,size=256M,addr=0x180000000" \
+	-- tests/vm/guest/assemble-race.sh 15
 echo PASS
