@@ -425,7 +425,7 @@ int devmem_ctl_fd(struct devmem_ctx *ctx)
  * Take the update lock (nests within one context). Held across the whole
  * read-modify-write of a region's metadata and the ioctls that go with it.
  */
-int devmem_lock(struct devmem_ctx *ctx)
+static int lock_take(struct devmem_ctx *ctx, bool may_skip)
 {
 	int rc;
 
@@ -438,6 +438,12 @@ int devmem_lock(struct devmem_ctx *ctx)
 				    O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 		if (ctx->lock_fd < 0) {
 			rc = -errno;
+			if (may_skip && (rc == -EACCES || rc == -EROFS ||
+					 rc == -ENOENT || rc == -EPERM)) {
+				dbg(ctx, "%s: %s; reading without the lock\n",
+				    DEVMEM_LOCK_PATH, strerror(-rc));
+				return 1;
+			}
 			err(ctx, "%s: cannot open the update lock: %s\n",
 			    DEVMEM_LOCK_PATH, strerror(-rc));
 			return rc;
@@ -453,6 +459,18 @@ int devmem_lock(struct devmem_ctx *ctx)
 	}
 	ctx->lock_depth = 1;
 	return 0;
+}
+
+int devmem_lock(struct devmem_ctx *ctx)
+{
+	return lock_take(ctx, false);
+}
+
+int devmem_lock_if_allowed(struct devmem_ctx *ctx)
+{
+	int rc = lock_take(ctx, true);
+
+	return rc < 0 ? rc : !rc;
 }
 
 void devmem_unlock(struct devmem_ctx *ctx)

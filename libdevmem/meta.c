@@ -51,10 +51,7 @@ static int area_read_at(struct devmem_region *r, uint64_t off, void **buf)
 		return -ENOMEM;
 	}
 	rc = devmem_kern_meta_read(r->ctx, r->id, off, *buf, DM_META_SIZE);
-	if (rc == -ENOENT && r->ctx->scan_unlocked)
-		dbg(r->ctx, "%s: devmem region id %llu went away\n", r->devname,
-		    (unsigned long long)r->id);
-	else if (rc < 0)
+	if (rc < 0)
 		err(r->ctx,
 		    "%s: cannot read the metadata at offset 0x%llx: %s\n",
 		    r->devname, (unsigned long long)off, strerror(-rc));

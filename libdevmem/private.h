@@ -36,12 +36,6 @@ struct devmem_ctx {
 	int lock_fd;
 	int lock_depth;
 	bool regions_init;
-	/*
-	 * set while devmem_regions_join_claims() reads the layouts of the
-	 * claimed regions without the update lock: a claim that went away in
-	 * between (-ENOENT) is retried there, not an error to print
-	 */
-	bool scan_unlocked;
 	struct devmem_region *regions; /* in libndctl's order */
 	/* namespace objects no longer on media; freed with the context */
 	struct devmem_namespace *dead;
@@ -136,6 +130,9 @@ void *devmem_dlsym(void *handle, const char *name);
 int devmem_ctl_fd(struct devmem_ctx *ctx);
 void devmem_ctl_reset(struct devmem_ctx *ctx);
 int devmem_lock(struct devmem_ctx *ctx);
+/* 1: locked (devmem_unlock() it), 0: not allowed (cannot create the lock
+ * file: a reader without the rights; nothing printed), or -errno */
+int devmem_lock_if_allowed(struct devmem_ctx *ctx);
 void devmem_unlock(struct devmem_ctx *ctx);
 const char *devmem_uuid_str(const uint8_t uu[16], char buf[37]);
 const char *devmem_align_str(uint64_t align, char buf[24]);

@@ -399,36 +399,29 @@ static int regions_query(struct devmem_ctx *ctx, struct devmem_region *only)
 }
 
 /*
- * Re-join all claims and reload the layouts of claimed regions. This runs
- * without the update lock, so another devmemctl may release or re-claim a
- * region between the query and the read (assemble claims a region under a
- * temporary id, then moves it to its recorded one): a read that finds the
- * id gone (-ENOENT) asks the module again for that region and retries.
- * What was read stays a snapshot; every update re-reads under the lock.
+ * Re-join all claims and reload the layouts of claimed regions, under the
+ * update lock: another devmemctl assembling a fresh region claims it under
+ * a temporary module id and then moves it to its recorded one, and a read
+ * by id in between would find it gone, or read another region's metadata
+ * under this one's name (seen with one `assemble regionN` per region at
+ * boot). A process that may not take the lock (it cannot create
+ * DEVMEM_LOCK_PATH) reads without it: a snapshot.
  */
 int devmem_regions_join_claims(struct devmem_ctx *ctx)
 {
 	struct devmem_region *r;
-	int rc, tries;
+	int rc, locked;
 
+	locked = devmem_lock_if_allowed(ctx);
+	if (locked < 0)
+		return locked;
 	rc = regions_query(ctx, NULL);
-	if (rc < 0)
-		return rc;
-	for (r = ctx->regions; r; r = r->next) {
-		for (tries = 0; r->claimed; tries++) {
-			ctx->scan_unlocked = tries < 8;
+	for (r = ctx->regions; rc == 0 && r; r = r->next)
+		if (r->claimed)
 			rc = devmem_region_load_namespaces(r);
-			ctx->scan_unlocked = false;
-			if (rc != -ENOENT || tries == 8)
-				break;
-			rc = regions_query(ctx, r);
-			if (rc < 0)
-				break;
-		}
-		if (rc < 0)
-			return rc;
-	}
-	return 0;
+	if (locked)
+		devmem_unlock(ctx);
+	return rc;
 }
 
 int devmem_regions_init(struct devmem_ctx *ctx)
