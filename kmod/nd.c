@@ -18,8 +18,6 @@
  * as ever. The probe reads the media only; no devmem state is touched, so
  * no lock of devmem's is taken (the driver core holds the device lock).
  */
-#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
-
 #include <linux/io.h>
 #include <linux/ioport.h>
 #include <linux/nd.h>

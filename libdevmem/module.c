@@ -137,12 +137,6 @@ static int insert_by_name(struct devmem_ctx *ctx, struct kmod_ctx *kctx,
 	return rc;
 }
 
-/*
- * Insert the module file @path as libkmod's kmod_module_insert_module() does
- * with no options when the file is not compressed: finit_module(fd, "", 0).
- * Returns 1 when the file is not a plain ELF module (compressed: libkmod
- * decompresses it), else 0 or -errno (logged as insert_by_path() logs).
- */
 /* The result of inserting the module file @path: loaded already is fine. */
 static int inserted(struct devmem_ctx *ctx, const char *path, int rc)
 {
@@ -156,6 +150,12 @@ static int inserted(struct devmem_ctx *ctx, const char *path, int rc)
 	return rc;
 }
 
+/*
+ * Insert the module file @path as libkmod's kmod_module_insert_module() does
+ * with no options when the file is not compressed: finit_module(fd, "", 0).
+ * Returns 1 when the file is not a plain ELF module (compressed: libkmod
+ * decompresses it), else 0 or -errno (logged as insert_by_path() logs).
+ */
 static int insert_file_direct(struct devmem_ctx *ctx, const char *path)
 {
 	unsigned char magic[4];

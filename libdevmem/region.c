@@ -1218,6 +1218,7 @@ static int region_sysfs_disable(struct devmem_region *r, bool *was_enabled)
 		unsigned long long type;
 		DIR *bd;
 		struct dirent *b;
+		bool pmem;
 
 		if (strncmp(de->d_name, prefix, strlen(prefix)) != 0 ||
 		    !nd_driver(de->d_name, NULL, 0))
@@ -1229,20 +1230,21 @@ static int region_sysfs_disable(struct devmem_region *r, bool *was_enabled)
 		snprintf(rel, sizeof(rel), "%s/holder", de->d_name);
 		if (rc == 0 && (nd_read(rel, buf, sizeof(buf)) < 0 || buf[0]))
 			rc = 1; /* a btt, pfn or dax holds it */
-		if (rc == 0 && (!nd_driver(de->d_name, drv, sizeof(drv)) ||
-				(strcmp(drv, "nd_pmem") != 0 &&
-				 strcmp(drv, DEVMEM_ND_DRIVER) != 0)))
+		if (rc == 0 && !nd_driver(de->d_name, drv, sizeof(drv)))
+			rc = 1;
+		/* nd_pmem's has a disk; the module's nd driver holds none */
+		pmem = rc == 0 && strcmp(drv, "nd_pmem") == 0;
+		if (rc == 0 && !pmem && strcmp(drv, DEVMEM_ND_DRIVER) != 0)
 			rc = 1;
 		bdev[0] = '\0';
 		snprintf(rel, sizeof(rel), ND_DEVICES "/%s/block", de->d_name);
-		bd = rc == 0 && strcmp(drv, "nd_pmem") == 0 ? opendir(rel)
-							    : NULL;
+		bd = pmem ? opendir(rel) : NULL;
 		while (bd && (b = readdir(bd)))
 			if (b->d_name[0] != '.')
 				snprintf(bdev, sizeof(bdev), "%s", b->d_name);
 		if (bd)
 			closedir(bd);
-		if (rc == 0 && strcmp(drv, "nd_pmem") == 0 && !bdev[0])
+		if (pmem && !bdev[0])
 			rc = 1;
 		if (rc == 0)
 			snprintf(ns, sizeof(ns), "%s", de->d_name);
@@ -1349,7 +1351,6 @@ give_back:
 	return rc;
 }
 
-/* Read DIR/SUB/ATTR (a sysfs number, decimal or 0x...) relative to @dfd. */
 /*
  * Whether sysfs shows a namespace of the stock nvdimm stack in @r: the
  * test of ns_is_stock() (size > 0, not label-less), read straight from
